@@ -1,0 +1,47 @@
+# toe - live TCP connection offload between Linux and a TOE NIC.
+#
+# The kernel build reads ./Kbuild (make -C $KDIR M=$PWD); this Makefile is
+# for people. Every target installs what it needs (scripts/install-deps.sh,
+# apt-get, as root) and caches builds in $(TOE_CACHE), outside the checkout.
+#
+#   make check     every test, host and VM; ends with "N passed, N failed"
+#   make demo      the main job: boot the VM, traffic through the NIC, live
+#   make bench     netperf through the NIC; writes a results table
+#   make modules   build toe.ko and toe_kunit.ko for FLAVOUR (base|debug)
+#   make vm        boot the VM with a shell command: make vm CMD='ip a'
+#   make clean     drop this checkout's build products (not the cache)
+
+TOE_CACHE ?= /var/cache/toe
+FLAVOUR ?= base
+CMD ?= ip addr; ethtool -S $$(ls /sys/bus/pci/drivers/toe/*/net/)
+export TOE_CACHE
+
+all: modules
+
+deps:
+	bash scripts/install-deps.sh
+
+modules: deps
+	bash scripts/build-module.sh $(FLAVOUR)
+
+qemu: deps
+	bash scripts/build-qemu.sh
+
+check: deps
+	bash scripts/check.sh
+
+demo: deps
+	bash scripts/demo.sh
+
+bench: deps
+	bash scripts/bench.sh
+
+vm: deps
+	bash scripts/vm-run.sh --flavour $(FLAVOUR) --live -- '$(CMD)'
+
+clean:
+	rm -f tools/toe-xfer
+	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
+		-o -name modules.order -o -name Module.symvers | xargs rm -f
+
+.PHONY: all deps modules qemu check demo bench vm clean

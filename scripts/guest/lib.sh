@@ -1,0 +1,65 @@
+# lib.sh - helpers for guest-side test scripts (sourced).
+#
+# Prints kselftest-style result lines that the host collects:
+#   TEST: <name>  [ OK ] / [FAIL] / [SKIP]
+TOE_GUEST_V4=198.18.0.2
+TOE_PEER_V4=198.18.0.1
+TOE_GUEST_V6=2001:2::2
+TOE_PEER_V6=2001:2::1
+TOE_FAILED=0
+
+# toe_dev: name of the toe netdev, empty if none.
+toe_dev() {
+	ls /sys/bus/pci/drivers/toe/*/net/ 2>/dev/null | head -n1
+}
+
+# toe_load: insmod toe.ko and configure the NIC; waits for carrier.
+toe_load() {
+	local dev i
+	if ! grep -q '^toe ' /proc/modules; then
+		insmod /lib/modules/toe.ko || { echo "toe_load: insmod failed"; return 1; }
+	fi
+	for i in $(seq 50); do
+		dev=$(toe_dev)
+		[ -n "$dev" ] && break
+		sleep 0.1
+	done
+	[ -n "$dev" ] || { echo "toe_load: no toe netdev appeared"; return 1; }
+	ip addr add $TOE_GUEST_V4/24 dev "$dev" 2>/dev/null
+	ip -6 addr add $TOE_GUEST_V6/64 dev "$dev" nodad 2>/dev/null
+	ip link set "$dev" up
+	for i in $(seq 100); do
+		[ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "toe_load: $dev has no carrier"
+	return 1
+}
+
+# toe_wait_peer: wait until the peer answers ping (IPv4 and IPv6).
+toe_wait_peer() {
+	local i
+	for i in $(seq 50); do
+		ping -c1 -W1 $TOE_PEER_V4 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# log_test RC NAME: one result line; any non-zero RC other than 4 fails.
+log_test() {
+	local rc=$1 name=$2
+	if [ "$rc" -eq 0 ]; then
+		printf 'TEST: %-60s [ OK ]\n' "$name"
+	elif [ "$rc" -eq 4 ]; then
+		printf 'TEST: %-60s [SKIP]\n' "$name"
+	else
+		printf 'TEST: %-60s [FAIL]\n' "$name"
+		TOE_FAILED=1
+	fi
+}
+
+# ethtool_stat DEV NAME: one value from ethtool -S.
+ethtool_stat() {
+	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
+}

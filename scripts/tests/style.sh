@@ -1,0 +1,17 @@
+#!/bin/bash
+# style.sh - kernel code must be checkpatch clean (kernel style).
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+bash "$TOE_ROOT/scripts/build-kernel.sh" base >/dev/null
+KSRC=$(ls -d "$TOE_CACHE"/src/linux-source-6.1-*/ | head -n1)
+cd "$TOE_ROOT"
+for f in include/toe_hw.h src/*.[ch] kunit/*.[ch]; do
+	[ -f "$f" ] || continue
+	out=$(perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1) && rc=0 || rc=1
+	[ -z "$out" ] || { echo "$out" | head -n 30 >&2; rc=1; }
+	log_test $rc "checkpatch: $f"
+done
+exit $TOE_FAILED

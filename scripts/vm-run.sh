@@ -1,0 +1,139 @@
+#!/bin/bash
+# vm-run.sh - boot the toe test VM, run one command in it, return its status.
+#
+# usage: vm-run.sh [options] -- GUEST_COMMAND...
+#   --flavour base|debug  guest kernel and module flavour (default base)
+#   --kvm                 use KVM (default: TCG; KVM hangs on some hosts)
+#   --add DIR             make host DIR visible in the guest as /host
+#   --peer CMD            run CMD in the peer namespace before the guest
+#                         boots (repeatable; output in OUT/peer-N.log, cwd OUT)
+#   --out DIR             where console.log and peer logs go (default: new
+#                         temporary directory, printed at the end)
+#   --timeout SECS        give up on the guest after SECS (default 900)
+#   --device-opts OPTS    extra toe-pci properties, e.g. conn-capacity=8
+#   --live                copy the guest console to stdout as it runs
+#
+# The NIC sits on a tap device in a network namespace made for this run:
+# the peer is 198.18.0.1/24 and 2001:2::1/64 there, the guest 198.18.0.2 and
+# 2001:2::2. QEMU runs inside that namespace, so nothing touches the host's
+# own network. The namespace, tap and peer processes are removed on exit,
+# whatever happened. The guest command's exit status is returned; 124 means
+# the guest timed out, 125 that the VM never reported one.
+#
+# TOE_NETNS and TOE_OUT are exported to --peer commands; QMP listens on
+# OUT/qmp.sock for host-side tests that poke the device.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+FLAVOUR=base
+ACCEL=tcg
+ADD=
+OUT=
+TIMEOUT=900
+DEVOPTS=
+LIVE=0
+PEERS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--flavour) FLAVOUR=$2; shift 2;;
+	--kvm) ACCEL=kvm; shift;;
+	--add) ADD=$2; shift 2;;
+	--peer) PEERS+=("$2"); shift 2;;
+	--out) OUT=$2; shift 2;;
+	--timeout) TIMEOUT=$2; shift 2;;
+	--device-opts) DEVOPTS=,$2; shift 2;;
+	--live) LIVE=1; shift;;
+	--) shift; break;;
+	*) die "unknown option '$1' (see the header of $0)";;
+	esac
+done
+[ $# -gt 0 ] || die "no guest command given"
+[ -z "$ADD" ] || [ -d "$ADD" ] || die "--add $ADD: not a directory"
+
+KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
+QEMU=$(bash "$TOE_ROOT/scripts/build-qemu.sh")
+INITRD=$(bash "$TOE_ROOT/scripts/build-initramfs.sh" "$FLAVOUR")
+[ -n "$OUT" ] || OUT=$(mktemp -d /tmp/toe-vm.XXXXXX)
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+NS=toe-$$-$RANDOM
+TAP=toetap0
+WORK=$(mktemp -d)
+PEER_PIDS=()
+TAIL_PID=
+cleanup() {
+	local pid
+	[ -z "$TAIL_PID" ] || kill "$TAIL_PID" 2>/dev/null || true
+	for pid in "${PEER_PIDS[@]}"; do
+		kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+	done
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log "namespace $NS: peer 198.18.0.1 on $TAP"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" tuntap add dev "$TAP" mode tap
+ip -n "$NS" addr add 198.18.0.1/24 dev "$TAP"
+ip -n "$NS" -6 addr add 2001:2::1/64 dev "$TAP" nodad
+ip -n "$NS" link set "$TAP" up
+export TOE_NETNS=$NS TOE_OUT=$OUT
+
+# The per-run part of the root: the command and the --add directory.
+mkdir -p "$WORK/root/run" "$WORK/root/host"
+printf '%s\n' "$*" > "$WORK/root/run/cmd"
+[ -z "$ADD" ] || cp -a "$ADD/." "$WORK/root/host/"
+(cd "$WORK/root" && find . | cpio -o -H newc --quiet) > "$WORK/run.cpio"
+cat "$INITRD" "$WORK/run.cpio" > "$WORK/initrd"
+
+i=0
+for cmd in "${PEERS[@]}"; do
+	i=$((i + 1))
+	(cd "$OUT" && exec setsid ip netns exec "$NS" bash -c "$cmd") \
+		>"$OUT/peer-$i.log" 2>&1 &
+	PEER_PIDS+=($!)
+done
+
+MEM=1024
+[ "$FLAVOUR" = debug ] && MEM=2048
+: > "$OUT/console.log"
+if [ "$LIVE" = 1 ]; then
+	tail -n +1 -f "$OUT/console.log" &
+	TAIL_PID=$!
+fi
+log "booting $FLAVOUR guest ($ACCEL), console in $OUT/console.log"
+set +e
+timeout --kill-after=10 "$TIMEOUT" ip netns exec "$NS" "$QEMU" \
+	-M q35,accel="$ACCEL" -cpu max -smp 2 -m "$MEM" \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-L /usr/share/qemu -L /usr/share/seabios \
+	-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$WORK/initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $([ "$FLAVOUR" = debug ] && echo kmemleak=on)" \
+	-chardev file,id=con,path="$OUT/console.log" -serial chardev:con \
+	-qmp unix:"$OUT/qmp.sock",server=on,wait=off \
+	-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no \
+	-device toe-pci,netdev=n0,mac=52:54:00:70:6f:65"$DEVOPTS" \
+	> "$OUT/qemu.log" 2>&1
+qrc=$?
+set -e
+[ -z "$TAIL_PID" ] || { sleep 0.5; kill "$TAIL_PID" 2>/dev/null || true; TAIL_PID=; }
+# Let peer commands finish on their own for a moment, then stop them.
+for pid in "${PEER_PIDS[@]}"; do
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+done
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	log "guest timed out after ${TIMEOUT}s (console: $OUT/console.log)"
+	exit 124
+fi
+rc=$(sed -n 's/.*TOE_EXIT=\([0-9]*\).*/\1/p' "$OUT/console.log" | tail -n1)
+if [ -z "$rc" ]; then
+	log "guest ended without an exit status (qemu rc $qrc; see $OUT/console.log, $OUT/qemu.log)"
+	tail -n 30 "$OUT/console.log" >&2
+	exit 125
+fi
+log "guest command exited $rc (logs in $OUT)"
+exit "$rc"

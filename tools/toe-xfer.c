@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toe-xfer - move a known byte stream each way over one TCP connection.
+ *
+ * Each side sends --bytes of a pseudo-random stream derived from --seed
+ * while writing everything it receives to stdout, so both ends can pipe
+ * into sha256sum and compare with `toe-xfer --gen` run anywhere:
+ *
+ *   peer:  toe-xfer --listen 5001 --bytes 64M --seed 2 | sha256sum
+ *   guest: toe-xfer --connect 198.18.0.1:5001 --bytes 64M --seed 1 | sha256sum
+ *   check: toe-xfer --gen --bytes 64M --seed 1 | sha256sum   (= peer's)
+ *
+ * The sender shuts down its write side when done; the receiver runs to
+ * EOF. --progress FILE appends "sent received" byte counts once a second
+ * (used by tests that must act in the middle of a transfer).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)
+
+struct xfer {
+	int fd;
+	uint64_t bytes;
+	uint64_t seed;
+	volatile uint64_t sent;
+	volatile uint64_t received;
+	int send_err;
+	int recv_err;
+};
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("toe-xfer: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* splitmix64: a stream anyone can regenerate from the seed. */
+static uint64_t next_word(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void fill(uint64_t *state, unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t w = next_word(state);
+
+		memcpy(buf + i, &w, len - i < 8 ? len - i : 8);
+	}
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; end++; break;
+	case '\0': break;
+	default: die("bad size '%s'", s);
+	}
+	if (*end)
+		die("bad size '%s'", s);
+	return v;
+}
+
+static void *sender(void *arg)
+{
+	struct xfer *x = arg;
+	static unsigned char buf[CHUNK];
+	uint64_t state = x->seed;
+
+	while (x->sent < x->bytes) {
+		size_t len = x->bytes - x->sent < CHUNK ? x->bytes - x->sent : CHUNK;
+
+		/* Whole CHUNKs keep the stream independent of write sizes. */
+		fill(&state, buf, CHUNK);
+		if (write_all(x->fd, buf, len)) {
+			x->send_err = errno;
+			return NULL;
+		}
+		x->sent += len;
+	}
+	if (shutdown(x->fd, SHUT_WR))
+		x->send_err = errno;
+	return NULL;
+}
+
+static void *receiver(void *arg)
+{
+	struct xfer *x = arg;
+	static unsigned char buf[CHUNK];
+
+	for (;;) {
+		ssize_t n = read(x->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			x->recv_err = errno;
+			return NULL;
+		}
+		if (n == 0)
+			return NULL;
+		if (write_all(STDOUT_FILENO, buf, n)) {
+			x->recv_err = errno;
+			return NULL;
+		}
+		x->received += n;
+	}
+}
+
+static int do_connect(const char *target)
+{
+	char host[256], *port;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
+	int fd = -1, err, tries;
+
+	snprintf(host, sizeof(host), "%s", target);
+	port = strrchr(host, ':');
+	if (!port)
+		die("--connect wants HOST:PORT or [V6]:PORT");
+	*port++ = '\0';
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err)
+		die("%s: %s", target, gai_strerror(err));
+	/* The peer may still be starting: retry for up to 20 seconds. */
+	for (tries = 0; tries < 200 && fd < 0; tries++) {
+		for (p = ai; p; p = p->ai_next) {
+			fd = socket(p->ai_family, p->ai_socktype, 0);
+			if (fd < 0)
+				continue;
+			if (!connect(fd, p->ai_addr, p->ai_addrlen))
+				break;
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0)
+			usleep(100000);
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		die("connect %s: %s", target, strerror(errno));
+	return fd;
+}
+
+static int do_listen(const char *port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	int lfd, fd, one = 1, zero = 0;
+
+	sa.sin6_port = htons(atoi(port));
+	sa.sin6_addr = in6addr_any;
+	lfd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1))
+		die("listen on %s: %s", port, strerror(errno));
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept: %s", strerror(errno));
+	close(lfd);
+	return fd;
+}
+
+static void usage(void)
+{
+	fputs("usage: toe-xfer (--connect HOST:PORT | --listen PORT | --gen)\n"
+	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n",
+	      stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "gen", no_argument, NULL, 'g' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "progress", required_argument, NULL, 'p' },
+		{ }
+	};
+	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
+	struct xfer x = { .fd = -1 };
+	pthread_t ts, tr;
+	int gen = 0, opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': connect_to = optarg; break;
+		case 'l': listen_on = optarg; break;
+		case 'g': gen = 1; break;
+		case 'b': x.bytes = parse_size(optarg); break;
+		case 's': x.seed = strtoull(optarg, NULL, 0); break;
+		case 'p': progress = optarg; break;
+		default: usage();
+		}
+	}
+	if (!!connect_to + !!listen_on + gen != 1)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (gen) {
+		x.fd = STDOUT_FILENO;
+		sender(&x);
+		return x.send_err && x.send_err != ENOTSOCK ? 1 : 0;
+	}
+
+	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
+	if (pthread_create(&ts, NULL, sender, &x) ||
+	    pthread_create(&tr, NULL, receiver, &x))
+		die("pthread_create failed");
+	if (progress) {
+		/* Report once a second until the receive side reaches EOF. */
+		do {
+			FILE *f = fopen(progress, "a");
+
+			if (f) {
+				fprintf(f, "%llu %llu\n",
+					(unsigned long long)x.sent,
+					(unsigned long long)x.received);
+				fclose(f);
+			}
+		} while (pthread_tryjoin_np(tr, NULL) && !sleep(1));
+	} else {
+		pthread_join(tr, NULL);
+	}
+	pthread_join(ts, NULL);
+	close(x.fd);
+	fprintf(stderr, "toe-xfer: sent %llu received %llu\n",
+		(unsigned long long)x.sent, (unsigned long long)x.received);
+	if (x.send_err)
+		fprintf(stderr, "toe-xfer: send: %s\n", strerror(x.send_err));
+	if (x.recv_err)
+		fprintf(stderr, "toe-xfer: receive: %s\n", strerror(x.recv_err));
+	return x.send_err || x.recv_err || x.sent != x.bytes;
+}
