@@ -34,15 +34,20 @@ make -s -C "$SRC" O="$OUT" x86_64_defconfig >/dev/null
 (cd "$OUT" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" .config "${frags[@]}" >/dev/null)
 make -s -C "$SRC" O="$OUT" olddefconfig >/dev/null
 # Every fragment line must have survived olddefconfig: a silently dropped
-# option is a guest that lacks what the tests assume.
+# option is a guest that lacks what the tests assume. Later fragments
+# override earlier ones, as merge_config.sh does.
+declare -A want=()
 for f in "${frags[@]}"; do
 	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=n) opt=${line%%=*}
-			grep -q "^$opt=" "$OUT/.config" && die "$opt still set (wanted off)";;
-		CONFIG_*) grep -qxF "$line" "$OUT/.config" || die "$line did not take";;
-		esac
+		case "$line" in CONFIG_*=*) want[${line%%=*}]=${line#*=};; esac
 	done < "$f"
+done
+for opt in "${!want[@]}"; do
+	if [ "${want[$opt]}" = n ]; then
+		! grep -q "^$opt=" "$OUT/.config" || die "$opt still set (wanted off)"
+	else
+		grep -qxF "$opt=${want[$opt]}" "$OUT/.config" || die "$opt=${want[$opt]} did not take"
+	fi
 done
 make -s -C "$SRC" O="$OUT" -j"$(nproc)" bzImage modules >"$OUT/build.log" 2>&1 ||
 	{ tail -40 "$OUT/build.log" >&2; die "kernel build failed (log: $OUT/build.log)"; }
