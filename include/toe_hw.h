@@ -102,8 +102,8 @@ enum toe_ring_id {
 #define TOE_STATUS_READY	(1u << 0)	/* out of reset */
 #define TOE_STATUS_ENABLED	(1u << 1)	/* rings running */
 #define TOE_STATUS_LINK_UP	(1u << 2)	/* backend link up */
-#define TOE_STATUS_FAULT	(1u << 3)	/* a ring stopped on an error;
-						 * only a reset clears it */
+/* A ring stopped on an error; only a reset clears it. */
+#define TOE_STATUS_FAULT	(1u << 3)
 
 /* TOE_REG_INTR_CAUSE / MASK bits, and the MSI-X vector each one uses. */
 #define TOE_INTR_L2_TX		(1u << 0)	/* TX descriptors completed */

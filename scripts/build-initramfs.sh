@@ -47,6 +47,6 @@ printf '127.0.0.1 localhost\n198.18.0.1 peer\n198.18.0.2 guest\n' > "$STAGE/etc/
 echo "netperf 12865/tcp" > "$STAGE/etc/services"
 
 (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --quiet --reproducible) | gzip -1 > "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+	cpio --null -o -H newc --quiet --reproducible) | gzip -1 > "$OUT.$$.tmp"
+mv "$OUT.$$.tmp" "$OUT"
 echo "$OUT"

@@ -87,7 +87,7 @@ export TOE_NETNS=$NS TOE_OUT=$OUT
 mkdir -p "$WORK/root/run" "$WORK/root/host"
 printf '%s\n' "$*" > "$WORK/root/run/cmd"
 [ -z "$ADD" ] || cp -a "$ADD/." "$WORK/root/host/"
-(cd "$WORK/root" && find . | cpio -o -H newc --quiet) > "$WORK/run.cpio"
+(cd "$WORK/root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$WORK/run.cpio"
 cat "$INITRD" "$WORK/run.cpio" > "$WORK/initrd"
 
 i=0

@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -155,42 +154,48 @@ static void *receiver(void *arg)
 	}
 }
 
+/* Numeric addresses only: the tool is linked static, without NSS. */
 static int do_connect(const char *target)
 {
 	char host[256], *port;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
-	int fd = -1, err, tries;
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd = -1, tries;
 
 	snprintf(host, sizeof(host), "%s", target);
 	port = strrchr(host, ':');
 	if (!port)
-		die("--connect wants HOST:PORT or [V6]:PORT");
+		die("--connect wants ADDR:PORT or [V6ADDR]:PORT");
 	*port++ = '\0';
 	if (host[0] == '[') {
 		memmove(host, host + 1, strlen(host));
 		host[strcspn(host, "]")] = '\0';
 	}
-	err = getaddrinfo(host, port, &hints, &ai);
-	if (err)
-		die("%s: %s", target, gai_strerror(err));
-	/* The peer may still be starting: retry for up to 20 seconds. */
-	for (tries = 0; tries < 200 && fd < 0; tries++) {
-		for (p = ai; p; p = p->ai_next) {
-			fd = socket(p->ai_family, p->ai_socktype, 0);
-			if (fd < 0)
-				continue;
-			if (!connect(fd, p->ai_addr, p->ai_addrlen))
-				break;
-			close(fd);
-			fd = -1;
-		}
-		if (fd < 0)
-			usleep(100000);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(atoi(port));
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(atoi(port));
+		len = sizeof(*sin6);
+	} else {
+		die("%s: not a numeric IPv4 or IPv6 address", host);
 	}
-	freeaddrinfo(ai);
-	if (fd < 0)
-		die("connect %s: %s", target, strerror(errno));
-	return fd;
+	/* The peer may still be starting: retry for up to 20 seconds. */
+	for (tries = 0; tries < 200; tries++) {
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket: %s", strerror(errno));
+		if (!connect(fd, (struct sockaddr *)&ss, len))
+			return fd;
+		close(fd);
+		usleep(100000);
+	}
+	die("connect %s: %s", target, strerror(errno));
+	return -1;
 }
 
 static int do_listen(const char *port)

@@ -25,8 +25,10 @@ toe_load() {
 		sleep 0.1
 	done
 	[ -n "$dev" ] || { echo "toe_load: no toe netdev appeared"; return 1; }
+	# No duplicate address detection: the link has two hosts, both ours.
+	echo 0 > /proc/sys/net/ipv6/conf/$dev/accept_dad
 	ip addr add $TOE_GUEST_V4/24 dev "$dev" 2>/dev/null
-	ip -6 addr add $TOE_GUEST_V6/64 dev "$dev" nodad 2>/dev/null
+	ip -6 addr add $TOE_GUEST_V6/64 dev "$dev" 2>/dev/null
 	ip link set "$dev" up
 	for i in $(seq 100); do
 		[ "$(cat /sys/class/net/$dev/carrier 2>/dev/null)" = 1 ] && return 0

@@ -11,10 +11,10 @@ rm -rf "$OUT" && mkdir -p "$(dirname "$OUT")"
 
 rc=0
 bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" -- \
-	'insmod /lib/modules/toe_kunit.ko; dmesg' >"$OUT.log" 2>&1 || rc=$?
+	'dmesg -c >/dev/null; echo TOE_KTAP_BEGIN; insmod /lib/modules/toe_kunit.ko; dmesg' >"$OUT.log" 2>&1 || rc=$?
 log_test $rc "[$FLAVOUR] the VM boots, loads toe.ko and toe_kunit.ko"
 if [ -f "$OUT/console.log" ]; then
-	sed -n '/KTAP version/,$p' "$OUT/console.log" > "$OUT/ktap.txt"
+	sed -n '/^TOE_KTAP_BEGIN/,$p' "$OUT/console.log" > "$OUT/ktap.txt"
 	python3 "$TOE_ROOT/scripts/ktap.py" "$OUT/ktap.txt" | sed "s/^TEST: /TEST: [$FLAVOUR] /" ||
 		TOE_FAILED=1
 	check_kernel_log "$OUT/console.log" "$FLAVOUR kunit"

@@ -1,0 +1,103 @@
+/*
+ * toe-pci: TCP Offload Engine NIC - state shared by the device's files.
+ *
+ * toe-pci.c   the PCI/QOM shell: BARs, MSI-X, properties, VMState, netdev
+ * toe-regs.c  the register file, errors, interrupts, reset
+ * toe-l2.c    the L2 transmit and receive rings
+ * toe-cmd.c   the command and event rings
+ *
+ * The hardware interface itself is toe_hw.h (include/ in the toe tree),
+ * the same header the Linux driver compiles.
+ *
+ * All of this runs under the BQL: MMIO, the net layer's receive callbacks
+ * and reset are serialised by it, so the state needs no lock of its own.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_NET_TOE_PCI_H
+#define HW_NET_TOE_PCI_H
+
+#include "hw/pci/pci.h"
+#include "net/net.h"
+#include "qom/object.h"
+#include "toe_hw.h"
+
+#define TYPE_TOE_PCI "toe-pci"
+OBJECT_DECLARE_SIMPLE_TYPE(TOEPCIState, TOE_PCI)
+
+#define TOE_CONN_CAPACITY_DEFAULT 1024
+#define TOE_CONN_CAPACITY_MAX     (1u << 20)
+
+/* One descriptor ring as the driver configured it. */
+typedef struct TOERing {
+    uint32_t addr_lo;   /* TOE_RING_ADDR_LO as written (aligned) */
+    uint32_t addr_hi;   /* TOE_RING_ADDR_HI as written */
+    uint32_t size;      /* entries; 0 until a valid size is written */
+    uint32_t head;      /* device's free-running index */
+    uint32_t tail;      /* driver's free-running index */
+    bool fault;         /* stopped on a ring DMA error until reset */
+} TOERing;
+
+/* Device-side statistics: traced and migrated, not guest-visible (yet). */
+typedef struct TOEStats {
+    uint64_t tx_frames;
+    uint64_t tx_errors;         /* descriptors refused */
+    uint64_t rx_frames;
+    uint64_t rx_errors;         /* descriptors refused */
+    uint64_t rx_dropped;        /* frames too long/short, or ring faulted */
+    uint64_t cmds;
+    uint64_t cmds_refused;
+    uint64_t events;
+} TOEStats;
+
+struct TOEPCIState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;          /* BAR 0: registers */
+    NICState *nic;
+    NICConf conf;
+
+    /* Properties. */
+    uint32_t conn_capacity;
+
+    /* Register state. */
+    uint32_t ctrl;              /* TOE_CTRL_ENABLE only */
+    uint32_t status;            /* TOE_STATUS_* */
+    uint32_t err_code;          /* last TOE_ERR_*, cleared on read */
+    uint32_t err_count;         /* saturating */
+    uint32_t intr_cause;
+    uint32_t intr_mask;
+    uint32_t scratch;
+    TOERing ring[TOE_NUM_RINGS];
+
+    TOEStats stats;
+
+    /* Not migrated: recursion guards for the ring engines. */
+    bool tx_running;
+    bool cmd_running;
+};
+
+/* toe-regs.c */
+uint64_t toe_mmio_read(void *opaque, hwaddr addr, unsigned size);
+void toe_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size);
+void toe_reset_state(TOEPCIState *s);
+void toe_error(TOEPCIState *s, enum toe_err code);
+void toe_ring_fault(TOEPCIState *s, enum toe_ring_id id, uint64_t addr);
+void toe_intr_raise(TOEPCIState *s, uint32_t causes);
+void toe_intr_update(TOEPCIState *s);
+void toe_set_link(TOEPCIState *s, bool up);
+bool toe_ring_runnable(TOEPCIState *s, enum toe_ring_id id);
+uint64_t toe_ring_base(const TOERing *r);
+uint32_t toe_ring_entry_size(enum toe_ring_id id);
+bool toe_dma_range_ok(uint64_t addr, uint64_t len);
+
+/* toe-l2.c */
+void toe_l2_tx_run(TOEPCIState *s);
+bool toe_l2_can_receive(NetClientState *nc);
+ssize_t toe_l2_receive(NetClientState *nc, const uint8_t *buf, size_t size);
+void toe_l2_rx_kick(TOEPCIState *s);
+
+/* toe-cmd.c */
+void toe_cmd_run(TOEPCIState *s);
+
+#endif

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toe_main.c - module init and exit: the net.toe sysctls, the debugfs
+ * root and the PCI driver, registered in that order and removed in the
+ * reverse one.
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "toe.h"
+
+static int __init toe_init(void)
+{
+	int err;
+
+	err = toe_sysctl_init();
+	if (err) {
+		pr_err("toe: cannot register the net.toe sysctls: %d\n", err);
+		return err;
+	}
+	toe_debugfs_init();
+	err = pci_register_driver(&toe_pci_driver);
+	if (err) {
+		pr_err("toe: cannot register the PCI driver: %d\n", err);
+		goto err_debugfs;
+	}
+	return 0;
+
+err_debugfs:
+	toe_debugfs_exit();
+	toe_sysctl_exit();
+	return err;
+}
+
+static void __exit toe_exit(void)
+{
+	pci_unregister_driver(&toe_pci_driver);
+	toe_debugfs_exit();
+	toe_sysctl_exit();
+}
+
+module_init(toe_init);
+module_exit(toe_exit);
+
+MODULE_DESCRIPTION("TCP Offload Engine NIC (toe-pci)");
+MODULE_AUTHOR("The toe project");
+MODULE_LICENSE("GPL");
