@@ -12,7 +12,7 @@
  * IP addresses and TCP ports inside struct toe_conn_state, which are kept
  * in network byte order exactly as they appear on the wire.
  *
- * Documentation/toe/hardware.rst is the prose version of this file.
+ * Documentation/hardware.rst is the prose version of this file.
  */
 #ifndef _TOE_HW_H
 #define _TOE_HW_H

@@ -116,6 +116,7 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan > /sys/kernel/debug/kmemleak
 	echo scan > /sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak
+	echo "KMEMLEAK_REPORTS=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)"
 fi
 
 exit $TOE_FAILED

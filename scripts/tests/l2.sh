@@ -34,5 +34,10 @@ check_peer rx1.sha 1 "$XFER" "$XFER each way: peer receives the guest's stream i
 check_peer rx2.sha 3 32M "rmmod/insmod mid-transfer: peer receives the stream intact"
 check_peer rx3.sha 5 32M "device reset mid-transfer: peer receives the stream intact"
 check_kernel_log "$OUT/console.log" "$FLAVOUR l2"
+if [ "$FLAVOUR" = debug ]; then
+	# The scan must have run, not merely found nothing to say.
+	grep -aq '^KMEMLEAK_REPORTS=0' "$OUT/console.log"
+	log_test $? "[$FLAVOUR] kmemleak scanned after the tests and reports no leak"
+fi
 grep -a '^GUEST_NETPERF' "$OUT/console.log" > "$OUT/netperf.txt" || true
 exit $TOE_FAILED

@@ -19,7 +19,7 @@ check_kernel_log() {
 	pat='BUG:|WARNING:|KASAN|possible circular locking|inconsistent lock state|'
 	pat+='possible recursive locking|sleeping function called from invalid context|'
 	pat+='Oops|Kernel panic|general protection fault|unreferenced object|'
-	pat+='suspicious RCU usage|DMA-API:'
+	pat+='suspicious RCU usage|DMA-API: [a-z]+ [0-9a-f:.]+: '
 	if grep -aEq "$pat" "$log"; then
 		grep -aE -A20 "$pat" "$log" | head -n 60 >&2
 		log_test 1 "[$tag] kernel log has no oops, KASAN, lockdep or leak report"
