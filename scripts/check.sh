@@ -15,6 +15,7 @@ bash "$TOE_ROOT/scripts/install-deps.sh"
 
 TESTS=(
 	"style.sh"
+	"docs.sh"
 	"qtest.sh"
 	"kunit.sh base"
 	"l2.sh base"

@@ -11,7 +11,7 @@ STAMP_DIR=${TOE_CACHE:-/var/cache/toe}
 PKGS=(
 	# guest kernel and module
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod
-	python3 rsync linux-source-6.1 xz-utils
+	python3 python3-docutils rsync linux-source-6.1 xz-utils
 	# QEMU 7.2 from source (the subset the x86_64 softmmu target needs)
 	dpkg-dev ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev
 	libslirp-dev zlib1g-dev libfdt-dev

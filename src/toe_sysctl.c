@@ -6,7 +6,7 @@
  *   0 off (default): never;
  *   1 explicit: only sockets that ask for it with the socket option;
  *   2 auto: every eligible connection, unless its socket refuses.
- * Values outside 0..2 are refused with EINVAL.
+ * Values outside 0..2 are refused with EINVAL and a log line.
  */
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
@@ -29,12 +29,26 @@ struct toe_net {
 static unsigned int toe_net_id __read_mostly;
 static int toe_mode_max = TOE_MODE_AUTO;
 
+/*
+ * proc_dointvec_minmax() refuses an out-of-range write silently; an
+ * operator deserves to be told which range and why.
+ */
+static int toe_sysctl_mode(struct ctl_table *table, int write, void *buffer,
+			   size_t *lenp, loff_t *ppos)
+{
+	int err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+
+	if (write && err == -EINVAL)
+		pr_warn_ratelimited("toe: net.toe.mode must be 0 (off), 1 (explicit) or 2 (auto)\n");
+	return err;
+}
+
 static const struct ctl_table toe_sysctl_table[] = {
 	{
 		.procname	= "mode",
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= toe_sysctl_mode,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &toe_mode_max,
 	},

@@ -21,6 +21,24 @@ log_test $? "ping the peer over IPv4 through the NIC"
 ping -c 3 -W 2 $TOE_PEER_V6 >/dev/null
 log_test $? "ping the peer over IPv6 through the NIC"
 
+# net.toe.mode: off by default, 0..2 accepted, anything else refused with
+# EINVAL and a log line that says why.
+rc=1
+if [ "$(cat /proc/sys/net/toe/mode)" = 0 ]; then
+	rc=0
+	for v in 1 2 0; do
+		echo $v > /proc/sys/net/toe/mode && [ "$(cat /proc/sys/net/toe/mode)" = $v ] || rc=1
+	done
+	for v in 3 -1 junk; do
+		dmesg -c >/dev/null
+		err=$(sh -c "echo $v > /proc/sys/net/toe/mode" 2>&1) && rc=1
+		case "$err" in *"Invalid argument"*) ;; *) rc=1;; esac
+		dmesg | grep -q 'net.toe.mode must be' || rc=1
+		[ "$(cat /proc/sys/net/toe/mode)" = 0 ] || rc=1
+	done
+fi
+log_test $rc "net.toe.mode is off by default; 3, -1 and junk get EINVAL and a log line"
+
 # The probe-time self-test already ran one NOP; run more through debugfs.
 rc=1
 if [ -n "$DBG" ] && echo 100 > "$DBG/nop" && grep -q 'ok' "$DBG/nop"; then
