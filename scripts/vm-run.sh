@@ -7,6 +7,9 @@
 #   --add DIR             make host DIR visible in the guest as /host
 #   --peer CMD            run CMD in the peer namespace before the guest
 #                         boots (repeatable; output in OUT/peer-N.log, cwd OUT)
+#   --after CMD           run CMD in the peer namespace after the guest has
+#                         stopped, before the namespace goes (repeatable;
+#                         output in OUT/after-N.log, cwd OUT): nstat, ss
 #   --out DIR             where console.log and peer logs go (default: new
 #                         temporary directory, printed at the end)
 #   --timeout SECS        give up on the guest after SECS (default 900)
@@ -33,12 +36,14 @@ TIMEOUT=900
 DEVOPTS=
 LIVE=0
 PEERS=()
+AFTERS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour) FLAVOUR=$2; shift 2;;
 	--kvm) ACCEL=kvm; shift;;
 	--add) ADD=$2; shift 2;;
 	--peer) PEERS+=("$2"); shift 2;;
+	--after) AFTERS+=("$2"); shift 2;;
 	--out) OUT=$2; shift 2;;
 	--timeout) TIMEOUT=$2; shift 2;;
 	--device-opts) DEVOPTS=,$2; shift 2;;
@@ -124,6 +129,12 @@ set -e
 # Let peer commands finish on their own for a moment, then stop them.
 for pid in "${PEER_PIDS[@]}"; do
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+done
+i=0
+for cmd in "${AFTERS[@]}"; do
+	i=$((i + 1))
+	(cd "$OUT" && ip netns exec "$NS" bash -c "$cmd") >"$OUT/after-$i.log" 2>&1 ||
+		log "--after command $i failed (see $OUT/after-$i.log)"
 done
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	log "guest timed out after ${TIMEOUT}s (console: $OUT/console.log)"

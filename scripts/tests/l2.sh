@@ -21,6 +21,7 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2
 	--peer "$TOE_XFER --listen 5001 --bytes $XFER --seed 2 | sha256sum | cut -d' ' -f1 > rx1.sha" \
 	--peer "$TOE_XFER --listen 5002 --bytes 32M --seed 4 | sha256sum | cut -d' ' -f1 > rx2.sha" \
 	--peer "$TOE_XFER --listen 5003 --bytes 32M --seed 6 | sha256sum | cut -d' ' -f1 > rx3.sha" \
+	--after "nstat -asz > nstat.txt" \
 	-- "XFER=$XFER sh /tests/l2-suite.sh" >"$OUT.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { tail -n 20 "$OUT.log"; tail -n 40 "$OUT/console.log"; } >&2
 guest_tests "$OUT/console.log" "$FLAVOUR"
@@ -33,6 +34,18 @@ check_peer() {
 check_peer rx1.sha 1 "$XFER" "$XFER each way: peer receives the guest's stream intact"
 check_peer rx2.sha 3 32M "rmmod/insmod mid-transfer: peer receives the stream intact"
 check_peer rx3.sha 5 32M "device reset mid-transfer: peer receives the stream intact"
+# The peer's own counters: what the wire really did.
+nstat_get() { awk -v n="$1" '$1 == n { print $2 }' "$OUT/nstat.txt"; }
+rc=1
+if [ -s "$OUT/nstat.txt" ]; then
+	rc=0
+	for c in TcpExtPAWSEstab TcpExtTCPSACKReneging; do
+		[ "$(nstat_get $c)" = 0 ] || { echo "peer $c = $(nstat_get $c)" >&2; rc=1; }
+	done
+fi
+log_test $rc "[$FLAVOUR] peer's nstat: no PAWS rejects, no SACK reneging"
+echo "peer: $(for c in TcpOutSegs TcpRetransSegs TcpEstabResets TcpOutRsts; do
+	printf '%s=%s ' $c "$(nstat_get $c)"; done)" > "$OUT/peer-counters.txt"
 check_kernel_log "$OUT/console.log" "$FLAVOUR l2"
 if [ "$FLAVOUR" = debug ]; then
 	# The scan must have run, not merely found nothing to say.
