@@ -92,8 +92,11 @@ grep -qF "'hw/net/toe'," "$TREE/meson.build" ||
 # Device files: rsync -c rewrites only files whose content changed.
 mkdir -p "$TREE/hw/net/toe"
 rsync -rc --delete --exclude=toe_hw.h --exclude=tests/ --exclude='*.o' \
+	--exclude='build*/' --exclude=Makefile \
 	"$DEVICE_DIR/" "$TREE/hw/net/toe/"
 rsync -c "$HW_HEADER" "$TREE/hw/net/toe/toe_hw.h"
+# The engine includes "toe_hw.h" from its own directory in QEMU's tree.
+rsync -c "$HW_HEADER" "$TREE/hw/net/toe/engine/toe_hw.h"
 
 QTEST_SRC=$DEVICE_DIR/tests/toe-pci-test.c
 if [ -f "$QTEST_SRC" ]; then

@@ -75,8 +75,7 @@ static uint32_t cubic_cnt(struct toe_conn *c, uint32_t acked,
 	else
 		cnt = 100.0 * c->cwnd;
 
-	/* The TCP-friendly estimate (RFC 9438 4.3): Reno's growth with
-	 * CUBIC's beta. */
+	/* The TCP-friendly estimate (RFC 9438 4.3): Reno with CUBIC's beta */
 	cu->w_est_cnt += acked;
 	while (cu->w_est_cnt * 3 * (1 - CUBIC_BETA) >=
 	       cu->w_est * (1 + CUBIC_BETA)) {

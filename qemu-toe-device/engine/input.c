@@ -179,8 +179,10 @@ static bool process_ack(struct toe_engine *eng, struct toe_conn *c,
 		return false;
 	}
 
-	/* RFC 9293 3.10.7.4: update the window (Linux's rule), never from
-	 * an ACK older than snd_una. */
+	/*
+	 * RFC 9293 3.10.7.4: update the window (Linux's rule), never from
+	 * an ACK older than snd_una.
+	 */
 	if (!seq_lt(ack, c->snd_una) &&
 	    (seq_lt(c->snd_una, ack) || seq_lt(c->snd_wl1, seg->seq) ||
 	     (seg->seq == c->snd_wl1 && nwin > c->snd_wnd))) {
@@ -292,9 +294,8 @@ static void process_data(struct toe_engine *eng, struct toe_conn *c,
 		uint32_t old = c->rcv_nxt - seq;
 
 		c->ack_now = true;	/* a retransmission: ACK at once */
-		if (old > len) {
+		if (old > len)
 			return;		/* all old, the FIN too */
-		}
 		data += old;
 		len -= old;
 		seq = c->rcv_nxt;
@@ -310,8 +311,10 @@ static void process_data(struct toe_engine *eng, struct toe_conn *c,
 		queue_data(eng, c, seq, data, len, now_us);
 		if (!c->used)
 			return;
-		/* Data held for want of host space is not acknowledged:
-		 * an ACK now would only look like a duplicate. */
+		/*
+		 * Data held for want of host space is not acknowledged:
+		 * an ACK now would only look like a duplicate.
+		 */
 		if (c->rcv_nxt != prior_rcv_nxt)
 			c->ack_pending++;
 	}
@@ -405,8 +408,10 @@ void toe_input_seg(struct toe_engine *eng, struct toe_conn *c,
 		return;
 
 	if (seg->flags & TH_URG) {
-		/* Urgent data means SIGURG and out-of-band reads: the
-		 * host's business. The data stays unacknowledged. */
+		/*
+		 * Urgent data means SIGURG and out-of-band reads: the
+		 * host's business. The data stays unacknowledged.
+		 */
 		toe_ask_upload(eng, c, TOE_UPLOAD_URGENT);
 		if (c->used)
 			toe_output(eng, c, now_us);

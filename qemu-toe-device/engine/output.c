@@ -209,8 +209,10 @@ static bool send_new(struct toe_engine *eng, struct toe_conn *c,
 	}
 	if (pipe && pipe + len > cwnd_bytes)
 		return false;
-	/* Sender SWS avoidance: no small segment just because the window
-	 * is small, while an ACK is still to come. */
+	/*
+	 * Sender SWS avoidance: no small segment just because the window
+	 * is small, while an ACK is still to come.
+	 */
 	if (len < c->mss && len < unsent && c->snd_una != c->snd_nxt)
 		return false;
 	/* Nagle (RFC 9293 3.7.4): one small segment in flight at a time. */

@@ -127,8 +127,10 @@ static int parse_options(const uint8_t *p, size_t len, struct toe_seg *seg)
 		case TCPOPT_MD5:
 		case TCPOPT_AO:
 		case TCPOPT_MPTCP:
-			/* Security and multipath options change what a
-			 * segment means; only the host stack knows them. */
+			/*
+			 * Security and multipath options change what a
+			 * segment means; only the host stack knows them.
+			 */
 			seg->unhandled_opt = true;
 			break;
 		default:

@@ -7,7 +7,8 @@ set -euo pipefail
 bash "$TOE_ROOT/scripts/build-kernel.sh" base >/dev/null
 KSRC=$(ls -d "$TOE_CACHE"/src/linux-source-6.1-*/ | head -n1)
 cd "$TOE_ROOT"
-for f in include/toe_hw.h src/*.[ch] kunit/*.[ch]; do
+for f in include/toe_hw.h src/*.[ch] kunit/*.[ch] \
+	qemu-toe-device/engine/*.[ch] qemu-toe-device/engine/tests/*.[ch]; do
 	[ -f "$f" ] || continue
 	out=$(perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --show-types \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" 2>&1) && rc=0 || rc=1
