@@ -149,6 +149,7 @@ struct toe_conn {
 	uint32_t high_rxt;	/* next sequence to retransmit from */
 	uint32_t lost_end;	/* [snd_una, lost_end) holes count as lost */
 	uint32_t recover;	/* RFC 6675 RecoveryPoint */
+	bool rxt_now;		/* recovery began: resend one despite cwnd */
 	uint32_t dupacks;
 	struct toe_sack_sb sb;
 	uint32_t sacked_bytes;
@@ -215,6 +216,7 @@ struct toe_engine {
 	uint32_t hash_size;
 	uint32_t nconns;
 	uint16_t ip_id;
+	uint64_t now_us;		/* latest time a caller gave */
 	struct toe_engine_stats stats;
 	uint8_t pkt[TOE_MAX_PKT];	/* output buffer */
 };
@@ -295,6 +297,7 @@ void toe_rcv_fin_check(struct toe_engine *eng, struct toe_conn *c,
 /* reasm.c */
 int toe_rq_insert(struct toe_engine *eng, struct toe_conn *c, uint32_t seq,
 		  const uint8_t *data, uint32_t len);
+uint32_t toe_rq_held_end(const struct toe_conn *c, bool *ooo);
 uint32_t toe_rq_take(struct toe_engine *eng, struct toe_conn *c,
 		     const uint8_t *data, uint32_t len, uint64_t now_us);
 void toe_rq_deliver(struct toe_engine *eng, struct toe_conn *c,

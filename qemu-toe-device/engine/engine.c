@@ -269,7 +269,8 @@ static bool state_valid(const struct toe_conn_state *st)
 	if (fin_out != fin_sent_state(st->state) ||
 	    fin_in != fin_rcvd_state(st->state))
 		return false;
-	if (fin_out && wseq == una)	/* FIN acked: nothing left to adopt */
+	/* Our FIN is acknowledged in FIN_WAIT2, and in no other state. */
+	if (fin_out && (wseq == una) != (st->state == TOE_TCP_FIN_WAIT2))
 		return false;
 	if (le32toh(st->snd_wnd) > TOE_MAX_WINDOW ||
 	    le32toh(st->max_window) > TOE_MAX_WINDOW ||
@@ -292,6 +293,21 @@ static bool state_valid(const struct toe_conn_state *st)
 	return true;
 }
 
+/*
+ * The caller's clock, made monotonic: a time earlier than one already
+ * given is taken as that one. TSvals, RTT samples and timers all derive
+ * from it, and a TSval that went backwards would be a PAWS reject at the
+ * peer (RFC 7323 5.3).
+ */
+static uint64_t toe_clock(struct toe_engine *eng, uint64_t now_us)
+{
+	if (!eng)
+		return now_us;
+	if (now_us > eng->now_us)
+		eng->now_us = now_us;
+	return eng->now_us;
+}
+
 static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -303,6 +319,8 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 	struct toe_conn *c = NULL;
 	uint32_t flags, i, b, edge;
 	uint64_t age_us;
+
+	now_us = toe_clock(eng, now_us);
 
 	if (!eng || !st || !state_valid(st))
 		return -EINVAL;
@@ -413,6 +431,7 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 static void upload_held(struct toe_engine *eng, struct toe_conn *c,
 			struct toe_engine_upload *res, uint64_t now_us)
 {
+	uint32_t held_end = toe_rq_held_end(c, NULL);
 	bool fin_carried = false;
 	struct toe_rseg *r;
 
@@ -439,7 +458,7 @@ static void upload_held(struct toe_engine *eng, struct toe_conn *c,
 		}
 		res->ooo_dropped += r->len;
 		/* Every out-of-order arrival was answered with SACK. */
-		if (c->sack_ok && r->seq != c->rcv_nxt)
+		if (c->sack_ok && seq_lt(held_end, r->seq))
 			res->sack_reneged = true;
 	}
 	if (c->ooo_fin && !fin_carried && eng->ops.held_pkt) {
@@ -464,14 +483,15 @@ int toe_engine_upload(struct toe_engine *eng, int id,
 	struct toe_conn *c = conn_get(eng, id);
 	uint32_t flags = 0;
 
+	now_us = toe_clock(eng, now_us);
+
 	if (!c || !st || !res)
 		return -ENOENT;
 	memset(res, 0, sizeof(*res));
 
 	/* Whatever in-order data is held goes to the host first. */
 	toe_rq_deliver(eng, c, now_us);
-	if (c->rq && c->rq->seq == c->rcv_nxt)
-		res->held = c->rq->len;
+	res->held = toe_rq_held_end(c, NULL) - c->rcv_nxt;
 	upload_held(eng, c, res, now_us);
 	res->snd_una = c->snd_una;
 
@@ -541,6 +561,8 @@ int toe_engine_send_queued(struct toe_engine *eng, int id, uint32_t write_seq,
 {
 	struct toe_conn *c = conn_get(eng, id);
 
+	now_us = toe_clock(eng, now_us);
+
 	if (!c)
 		return -ENOENT;
 	if (c->fin_queued)
@@ -558,6 +580,8 @@ int toe_engine_recv_freed(struct toe_engine *eng, int id, uint32_t bytes,
 {
 	struct toe_conn *c = conn_get(eng, id);
 	uint32_t old_wnd, prior_rcv_nxt;
+
+	now_us = toe_clock(eng, now_us);
 
 	if (!c)
 		return -ENOENT;
@@ -583,6 +607,8 @@ int toe_engine_shutdown(struct toe_engine *eng, int id, uint64_t now_us)
 {
 	struct toe_conn *c = conn_get(eng, id);
 
+	now_us = toe_clock(eng, now_us);
+
 	if (!c)
 		return -ENOENT;
 	if (c->fin_queued)
@@ -602,6 +628,8 @@ int toe_engine_abort(struct toe_engine *eng, int id, uint64_t now_us)
 {
 	struct toe_conn *c = conn_get(eng, id);
 
+	now_us = toe_clock(eng, now_us);
+
 	if (!c)
 		return -ENOENT;
 	toe_send_rst(eng, c, now_us);
@@ -613,6 +641,8 @@ int toe_engine_set_nodelay(struct toe_engine *eng, int id, bool nodelay,
 			   uint64_t now_us)
 {
 	struct toe_conn *c = conn_get(eng, id);
+
+	now_us = toe_clock(eng, now_us);
 
 	if (!c)
 		return -ENOENT;
@@ -626,6 +656,8 @@ int toe_engine_set_keepalive(struct toe_engine *eng, int id, bool on,
 			     uint32_t probes, uint64_t now_us)
 {
 	struct toe_conn *c = conn_get(eng, id);
+
+	now_us = toe_clock(eng, now_us);
 
 	if (!c)
 		return -ENOENT;
@@ -662,6 +694,7 @@ int toe_engine_conn_info(const struct toe_engine *eng, int id,
 {
 	const struct toe_conn *c = conn_get(eng, id);
 	const struct toe_rseg *r;
+	uint32_t held_end;
 
 	if (!c || !info)
 		return -ENOENT;
@@ -686,8 +719,9 @@ int toe_engine_conn_info(const struct toe_engine *eng, int id,
 	info->bytes_acked = c->bytes_acked;
 	info->bytes_received = c->bytes_received;
 	info->retrans_segs = c->retrans_segs;
+	held_end = toe_rq_held_end(c, NULL);
 	for (r = c->rq; r; r = r->next) {
-		if (r->seq == c->rcv_nxt)
+		if (seq_lt(r->seq, held_end))
 			info->held_bytes += r->len;
 		else
 			info->ooo_bytes += r->len;
@@ -699,6 +733,8 @@ void toe_engine_get_stats(const struct toe_engine *eng,
 			  struct toe_engine_stats *stats)
 {
 	*stats = eng->stats;
+	stats->conn_bytes = sizeof(struct toe_conn);
+	stats->engine_bytes = sizeof(*eng) + eng->hash_size * sizeof(int);
 }
 
 int toe_engine_find_handle(const struct toe_engine *eng, uint64_t handle)
@@ -717,6 +753,8 @@ int toe_engine_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
 	struct toe_seg seg;
 	struct toe_conn *c;
 	int ret;
+
+	now_us = toe_clock(eng, now_us);
 
 	ret = toe_parse(pkt, len, &seg);
 	if (ret == -ENOPROTOOPT)
@@ -752,6 +790,8 @@ uint64_t toe_engine_next_deadline(const struct toe_engine *eng)
 uint64_t toe_engine_timers(struct toe_engine *eng, uint64_t now_us)
 {
 	uint32_t i;
+
+	now_us = toe_clock(eng, now_us);
 
 	for (i = 0; i < eng->cfg.capacity; i++)
 		if (eng->conns[i].used &&

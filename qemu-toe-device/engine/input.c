@@ -104,6 +104,7 @@ static void enter_recovery(struct toe_conn *c)
 	toe_cc_on_loss(c);
 	c->ca_state = TOE_CA_RECOVERY;
 	c->high_rxt = c->snd_una;
+	c->rxt_now = true;
 	/* Without SACK, NewReno (RFC 6582) resends the first segment. */
 	c->lost_end = seq_max(toe_sb_lost_boundary(c),
 			      seq_min(c->snd_una + c->mss, c->snd_nxt));
@@ -138,6 +139,7 @@ static void new_ack(struct toe_engine *eng, struct toe_conn *c, uint32_t ack,
 			if (c->ca_state == TOE_CA_RECOVERY)
 				c->cwnd = c->ssthresh;
 			c->ca_state = TOE_CA_OPEN;
+			c->rxt_now = false;
 		} else if (c->ca_state == TOE_CA_LOSS) {
 			toe_cc_on_ack(c, segs, flight, now_us);
 		} else if (!c->sack_ok) {
@@ -243,22 +245,48 @@ static void store_ts_recent(struct toe_conn *c, const struct toe_seg *seg,
 	c->ts_recent_valid = true;
 }
 
+/*
+ * Keep or deliver [seq, seq + len), already trimmed to [rcv_nxt,
+ * rcv_adv). In-order data goes straight to the caller while it has room,
+ * even when out-of-order data waits further on: it needs no memory, and
+ * it may be what fills the hole. What the caller cannot take is held;
+ * data after a gap is out of order and reported in SACK blocks.
+ */
 static void queue_data(struct toe_engine *eng, struct toe_conn *c,
 		       uint32_t seq, const uint8_t *data, uint32_t len,
 		       uint64_t now_us)
 {
-	bool had_ooo = c->rq && c->rq->seq != c->rcv_nxt;
+	bool had_ooo;
+	uint32_t held_end = toe_rq_held_end(c, &had_ooo);
 
-	if (seq == c->rcv_nxt && !c->rq && c->rcv_space) {
-		/* The common case: straight to the caller, no copy. */
-		uint32_t took = toe_rq_take(eng, c, data, len, now_us);
+	while (len && seq == c->rcv_nxt && held_end == c->rcv_nxt &&
+	       c->rcv_space) {
+		uint32_t n = len, took, old;
 
+		/* Up to the next held range, which then goes too. */
+		if (c->rq && seq_lt(c->rq->seq, seq + n))
+			n = c->rq->seq - seq;
+		took = toe_rq_take(eng, c, data, n, now_us);
 		seq += took;
 		data += took;
 		len -= took;
+		if (took < n) {
+			held_end = c->rcv_nxt;
+			break;
+		}
+		toe_rq_deliver(eng, c, now_us);
+		if (!c->used)
+			return;
+		old = seq_lt(seq, c->rcv_nxt) ? c->rcv_nxt - seq : 0;
+		if (old > len)
+			old = len;
+		seq += old;
+		data += old;
+		len -= old;
+		held_end = toe_rq_held_end(c, NULL);
 	}
 	if (len) {
-		if (seq != c->rcv_nxt) {
+		if (seq_lt(held_end, seq)) {
 			eng->stats.ooo_segs++;
 			c->last_sack[0] = seq;
 			c->last_sack[1] = seq + len;
@@ -422,7 +450,12 @@ void toe_input_seg(struct toe_engine *eng, struct toe_conn *c,
 	if (!c->used)
 		return;
 	if (c->state == TOE_TCP_TIME_WAIT) {
-		toe_send_ack(eng, c, now_us);
+		/*
+		 * Only a FIN that took us here is owed an ACK; the ACK of
+		 * our own FIN (CLOSING to TIME_WAIT) is not answered.
+		 */
+		if (c->ack_now)
+			toe_send_ack(eng, c, now_us);
 		return;
 	}
 	toe_output(eng, c, now_us);

@@ -131,7 +131,11 @@ static bool next_lost(const struct toe_conn *c, uint32_t *seq, uint32_t *end)
 	return false;
 }
 
-/* Retransmit one lost segment if the congestion window allows. */
+/*
+ * Retransmit one lost segment if the congestion window allows. The first
+ * one of a recovery goes regardless (RFC 6675 5 step 4.3, RFC 5681 3.2
+ * step 2): cwnd was just halved while pipe still counts the whole flight.
+ */
 static bool retransmit_one(struct toe_engine *eng, struct toe_conn *c,
 			   uint64_t now_us)
 {
@@ -140,7 +144,8 @@ static bool retransmit_one(struct toe_engine *eng, struct toe_conn *c,
 
 	if (!next_lost(c, &s, &end))
 		return false;
-	if ((uint64_t)toe_pipe(c) + c->mss > (uint64_t)c->cwnd * c->mss &&
+	if (!c->rxt_now &&
+	    (uint64_t)toe_pipe(c) + c->mss > (uint64_t)c->cwnd * c->mss &&
 	    toe_pipe(c) > 0)
 		return false;
 	len = seq_min(end, data_end) - s;
@@ -157,6 +162,7 @@ static bool retransmit_one(struct toe_engine *eng, struct toe_conn *c,
 	if (send_range(eng, c, s, len, fin, now_us))
 		return false;
 	c->high_rxt = s + len + (fin ? 1 : 0);
+	c->rxt_now = false;
 	c->retrans_segs++;
 	eng->stats.retrans_segs++;
 	c->rtt_timing = false;		/* Karn: no samples from resends */

@@ -46,6 +46,8 @@ static int rseg_insert_before(struct toe_engine *eng, struct toe_conn *c,
 	*pp = r;
 	c->rq_bytes += len;
 	eng->stats.mem_used += rseg_size(len);
+	if (eng->stats.mem_used > eng->stats.mem_peak)
+		eng->stats.mem_peak = eng->stats.mem_used;
 	return 0;
 }
 
@@ -87,6 +89,26 @@ int toe_rq_insert(struct toe_engine *eng, struct toe_conn *c, uint32_t seq,
 		pp = &r->next;
 	}
 	return 0;
+}
+
+/**
+ * toe_rq_held_end() - the end of the in-order data held at rcv_nxt.
+ * @ooo: if not NULL, set to whether out-of-order data lies beyond it.
+ *
+ * Ranges in c->rq that continue without a gap from rcv_nxt are in order,
+ * only not taken yet; the first gap starts out-of-order data. Return
+ * rcv_nxt when nothing is held at rcv_nxt.
+ */
+uint32_t toe_rq_held_end(const struct toe_conn *c, bool *ooo)
+{
+	const struct toe_rseg *r;
+	uint32_t end = c->rcv_nxt;
+
+	for (r = c->rq; r && r->seq == end; r = r->next)
+		end = r->seq + r->len;
+	if (ooo)
+		*ooo = r != NULL;
+	return end;
 }
 
 /**
@@ -142,18 +164,19 @@ void toe_rq_deliver(struct toe_engine *eng, struct toe_conn *c,
  *
  * The block holding the most recently received segment goes first, as
  * RFC 2018 section 4 asks, then the others from the lowest sequence.
- * Data held at rcv_nxt is not reported: it is in order, only unread.
+ * Data held in order from rcv_nxt is not reported: it is only unread,
+ * and a block above it would tell the peer of a hole that is not there.
  * Return: the number of blocks.
  */
 int toe_rq_sack_blocks(const struct toe_conn *c, uint32_t blocks[][2],
 		       int max)
 {
-	uint32_t all[TOE_SACK_SB_MAX][2];
+	uint32_t all[TOE_SACK_SB_MAX][2], held_end = toe_rq_held_end(c, NULL);
 	const struct toe_rseg *r;
 	int n = 0, out = 0, i, first = -1;
 
 	for (r = c->rq; r; r = r->next) {
-		if (!seq_lt(c->rcv_nxt, r->seq))
+		if (!seq_lt(held_end, r->seq))
 			continue;
 		if (n && all[n - 1][1] == r->seq) {
 			all[n - 1][1] = r->seq + r->len;

@@ -28,6 +28,8 @@
  *
  * Time: every call that may act takes now_us, a monotonic clock in
  * microseconds supplied by the caller; the engine never reads a clock.
+ * A time earlier than one an earlier call gave counts as that one, so a
+ * caller that passes a value read before its last call does no harm.
  *
  * SPDX-License-Identifier: GPL-2.0-only
  */
@@ -73,8 +75,9 @@ struct toe_engine_event {
  * @acked: the peer acknowledged everything before @snd_una; the caller
  *	may free send data below it.
  * @event: something else happened to connection @handle.
- * @held_pkt: during toe_engine_upload() only: out-of-order data the
- *	engine held (and may have SACKed), rebuilt as the packet the peer
+ * @held_pkt: during toe_engine_upload() only: received data the engine
+ *	held, in order but not taken or out of order (and perhaps SACKed),
+ *	rebuilt as the packet the peer
  *	sent, for the caller to pass to the host stack once it owns the
  *	connection again. May be NULL: the data is then dropped and
  *	reported in struct toe_engine_upload.
@@ -135,7 +138,10 @@ struct toe_engine_stats {
 	uint64_t challenge_acks;
 	uint64_t paws_rejects;
 	uint64_t upload_reqs[TOE_UPLOAD_REQUESTED + 1];
-	size_t mem_used;
+	size_t mem_used;	/* received data held, against mem_budget */
+	size_t mem_peak;	/* the most mem_used ever was */
+	size_t conn_bytes;	/* fixed memory per connection slot */
+	size_t engine_bytes;	/* fixed memory besides the slots */
 };
 
 /* Per-connection view, for TCP_INFO-like reporting and tests. */
@@ -158,12 +164,14 @@ struct toe_engine_conn_info {
  * struct toe_engine_upload - what an upload returns besides the state.
  * @snd_una: the peer acknowledged everything before this; the caller
  *	still holds [snd_una, write_seq).
- * @held: in-order data received and not yet taken by the caller would
- *	be lost; the engine delivers it (ops->deliver) before returning and
- *	counts here what the caller refused (then not acknowledged, so the
- *	peer sends it again).
- * @ooo_dropped: out-of-order bytes dropped (ops->held_pkt is NULL).
- * @sack_reneged: some of those had been SACKed to the peer.
+ * @held: in-order bytes received and not taken by the caller. The
+ *	engine offers them (ops->deliver, within the space granted) before
+ *	returning; what is left is counted here and goes out through
+ *	ops->held_pkt with the out-of-order data. It was never acknowledged,
+ *	so without ops->held_pkt the peer sends it again.
+ * @ooo_dropped: bytes dropped because ops->held_pkt is NULL, in-order
+ *	ones included.
+ * @sack_reneged: some of the dropped bytes had been SACKed to the peer.
  */
 struct toe_engine_upload {
 	uint32_t snd_una;
