@@ -10,8 +10,9 @@
  *   guest: toe-xfer --connect 198.18.0.1:5001 --bytes 64M --seed 1 | sha256sum
  *   check: toe-xfer --gen --bytes 64M --seed 1 | sha256sum   (= peer's)
  *
- * The sender shuts down its write side when done; the receiver runs to
- * EOF. --progress FILE appends "sent received" byte counts once a second
+ * The sender shuts down its write side when done (with --fin-last, only
+ * once the other side's stream has ended); the receiver runs to EOF.
+ * --progress FILE appends "sent received" byte counts once a second
  * (used by tests that must act in the middle of a transfer).
  */
 #define _GNU_SOURCE
@@ -41,6 +42,10 @@ struct xfer {
 	volatile uint64_t received;
 	int send_err;
 	int recv_err;
+	int fin_last;		/* shut down writing after the peer's EOF */
+	pthread_mutex_t lock;	/* eof, for fin_last */
+	pthread_cond_t cond;
+	int eof;
 };
 
 static void die(const char *fmt, ...)
@@ -125,14 +130,19 @@ static void *sender(void *arg)
 		}
 		x->sent += len;
 	}
+	if (x->fin_last) {
+		pthread_mutex_lock(&x->lock);
+		while (!x->eof)
+			pthread_cond_wait(&x->cond, &x->lock);
+		pthread_mutex_unlock(&x->lock);
+	}
 	if (shutdown(x->fd, SHUT_WR))
 		x->send_err = errno;
 	return NULL;
 }
 
-static void *receiver(void *arg)
+static void receiver_loop(struct xfer *x)
 {
-	struct xfer *x = arg;
 	static unsigned char buf[CHUNK];
 
 	for (;;) {
@@ -142,16 +152,29 @@ static void *receiver(void *arg)
 			continue;
 		if (n < 0) {
 			x->recv_err = errno;
-			return NULL;
+			return;
 		}
 		if (n == 0)
-			return NULL;
+			return;
 		if (write_all(STDOUT_FILENO, buf, n)) {
 			x->recv_err = errno;
-			return NULL;
+			return;
 		}
 		x->received += n;
 	}
+}
+
+static void *receiver(void *arg)
+{
+	struct xfer *x = arg;
+
+	receiver_loop(x);
+	/* Done, by EOF or error: a --fin-last sender may close now. */
+	pthread_mutex_lock(&x->lock);
+	x->eof = 1;
+	pthread_cond_signal(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
 }
 
 /* Numeric addresses only: the tool is linked static, without NSS. */
@@ -222,7 +245,8 @@ static int do_listen(const char *port)
 static void usage(void)
 {
 	fputs("usage: toe-xfer (--connect HOST:PORT | --listen PORT | --gen)\n"
-	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n",
+	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
+	      "                [--fin-last]\n",
 	      stderr);
 	exit(2);
 }
@@ -236,10 +260,15 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "progress", required_argument, NULL, 'p' },
+		{ "fin-last", no_argument, NULL, 'f' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
-	struct xfer x = { .fd = -1 };
+	struct xfer x = {
+		.fd = -1,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
 	pthread_t ts, tr;
 	int gen = 0, opt;
 
@@ -251,6 +280,7 @@ int main(int argc, char **argv)
 		case 'b': x.bytes = parse_size(optarg); break;
 		case 's': x.seed = strtoull(optarg, NULL, 0); break;
 		case 'p': progress = optarg; break;
+		case 'f': x.fin_last = 1; break;
 		default: usage();
 		}
 	}
