@@ -78,6 +78,7 @@ struct toe_rseg {
 	uint32_t seq;
 	uint32_t len;
 	uint32_t off;			/* data[off..off+len) is [seq, seq+len) */
+	uint32_t alloc;			/* bytes of data[] allocated */
 	uint8_t data[];
 };
 
@@ -304,6 +305,7 @@ void toe_rq_deliver(struct toe_engine *eng, struct toe_conn *c,
 		    uint64_t now_us);
 int toe_rq_sack_blocks(const struct toe_conn *c, uint32_t blocks[][2],
 		       int max);
+void toe_rq_trim(struct toe_engine *eng, struct toe_conn *c, uint32_t end);
 void toe_rq_free(struct toe_engine *eng, struct toe_conn *c);
 
 #endif /* TOE_ENGINE_INT_H */

@@ -11,7 +11,12 @@
 #define TOE_MAX_CAPACITY	65536
 #define TOE_MAX_WSCALE		14
 #define TOE_MIN_MSS		64
-#define TOE_MAX_MSS		65495	/* IPv4 64 KiB less IP and TCP headers */
+/*
+ * IPv4's 64 KiB less the IP and TCP headers and the most TCP options a
+ * segment carries (40 bytes): the largest data segment still fits the
+ * 16-bit IP length.
+ */
+#define TOE_MAX_MSS		(65535 - 20 - 20 - 40)
 #define TOE_MAX_WINDOW		(1u << 30)
 #define TOE_MAX_CWND		(1u << 20)
 #define TOE_MAX_INFLIGHT	(1u << 30)
@@ -175,6 +180,9 @@ void toe_conn_done(struct toe_engine *eng, struct toe_conn *c, int error)
 	c->state = TOE_TCP_CLOSE;
 	if (error)
 		toe_report(eng, c, TOE_ENG_EV_ERROR, error);
+	/* The handler may have uploaded or aborted it on the error. */
+	if (!c->used)
+		return;
 	toe_report(eng, c, TOE_ENG_EV_CLOSED, 0);
 	if (c->used)
 		conn_release(eng, c);
@@ -440,7 +448,7 @@ static void upload_held(struct toe_engine *eng, struct toe_conn *c,
 			.seq = r->seq,
 			.flags = TH_ACK | (c->ooo_fin && r->seq + r->len ==
 					   c->ooo_fin_seq ? TH_FIN : 0),
-			.data = r->data,
+			.data = r->data + r->off,
 			.len = r->len,
 			.as_peer = true,
 			.ack = c->snd_una,
@@ -613,14 +621,17 @@ int toe_engine_shutdown(struct toe_engine *eng, int id, uint64_t now_us)
 		return -ENOENT;
 	if (c->fin_queued)
 		return 0;
-	if (c->state == TOE_TCP_ESTABLISHED)
-		toe_set_state(eng, c, TOE_TCP_FIN_WAIT1);
-	else if (c->state == TOE_TCP_CLOSE_WAIT)
-		toe_set_state(eng, c, TOE_TCP_LAST_ACK);
-	else
+	if (c->state != TOE_TCP_ESTABLISHED && c->state != TOE_TCP_CLOSE_WAIT)
 		return -ENOTCONN;
+	/*
+	 * The state is whole before it is reported: the handler may
+	 * upload from the event.
+	 */
 	c->fin_queued = true;
-	toe_output(eng, c, now_us);
+	toe_set_state(eng, c, c->state == TOE_TCP_ESTABLISHED ?
+			      TOE_TCP_FIN_WAIT1 : TOE_TCP_LAST_ACK);
+	if (c->used)
+		toe_output(eng, c, now_us);
 	return 0;
 }
 

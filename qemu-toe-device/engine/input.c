@@ -32,15 +32,22 @@ static bool can_receive_data(uint8_t st)
 	       st == TOE_TCP_FIN_WAIT2;
 }
 
-static void enter_time_wait(struct toe_engine *eng, struct toe_conn *c,
-			    uint64_t now_us)
+/* TIME_WAIT's timers, without the state change or its report. */
+static void time_wait_timers(struct toe_engine *eng, struct toe_conn *c,
+			     uint64_t now_us)
 {
 	int t;
 
-	toe_set_state(eng, c, TOE_TCP_TIME_WAIT);
 	for (t = 0; t < TOE_NUM_TIMERS; t++)
 		toe_timer_set(c, t, TOE_T_OFF);
 	toe_timer_set(c, TOE_T_TIMEWAIT, now_us + eng->cfg.time_wait_us);
+}
+
+static void enter_time_wait(struct toe_engine *eng, struct toe_conn *c,
+			    uint64_t now_us)
+{
+	time_wait_timers(eng, c, now_us);
+	toe_set_state(eng, c, TOE_TCP_TIME_WAIT);
 }
 
 /**
@@ -50,6 +57,9 @@ static void enter_time_wait(struct toe_engine *eng, struct toe_conn *c,
 void toe_rcv_fin_check(struct toe_engine *eng, struct toe_conn *c,
 		       uint64_t now_us)
 {
+	bool changed;
+	uint8_t st;
+
 	if (!c->used || !c->ooo_fin || c->rcv_nxt != c->ooo_fin_seq)
 		return;
 	c->ooo_fin = false;
@@ -58,22 +68,31 @@ void toe_rcv_fin_check(struct toe_engine *eng, struct toe_conn *c,
 	if (seq_lt(c->rcv_adv, c->rcv_nxt))
 		c->rcv_adv = c->rcv_nxt;
 	c->ack_now = true;
-	toe_report(eng, c, TOE_ENG_EV_PEER_FIN, 0);
-	if (!c->used)
-		return;
+	/*
+	 * The state is whole before PEER_FIN and then STATE are reported:
+	 * a handler that uploads on either must find a state that adopt
+	 * would take back.
+	 */
 	switch (c->state) {
 	case TOE_TCP_ESTABLISHED:
-		toe_set_state(eng, c, TOE_TCP_CLOSE_WAIT);
+		st = TOE_TCP_CLOSE_WAIT;
 		break;
 	case TOE_TCP_FIN_WAIT1:
-		toe_set_state(eng, c, TOE_TCP_CLOSING);
+		st = TOE_TCP_CLOSING;
 		break;
 	case TOE_TCP_FIN_WAIT2:
-		enter_time_wait(eng, c, now_us);
+		st = TOE_TCP_TIME_WAIT;
+		time_wait_timers(eng, c, now_us);
 		break;
 	default:
+		st = c->state;
 		break;
 	}
+	changed = st != c->state;
+	c->state = st;
+	toe_report(eng, c, TOE_ENG_EV_PEER_FIN, 0);
+	if (c->used && changed)
+		toe_report(eng, c, TOE_ENG_EV_STATE, 0);
 }
 
 /* Our FIN was acknowledged. */
@@ -333,6 +352,18 @@ static void process_data(struct toe_engine *eng, struct toe_conn *c,
 		fin = false;
 		c->ack_now = true;
 	}
+	/*
+	 * Nothing follows a FIN. The earliest one seen counts; data
+	 * beyond it, held or arriving, is the peer's nonsense and goes
+	 * (Linux's tcp_fin() purges its out-of-order queue too).
+	 */
+	if (fin && (!c->ooo_fin || seq_lt(seq + len, c->ooo_fin_seq))) {
+		c->ooo_fin = true;
+		c->ooo_fin_seq = seq + len;
+		toe_rq_trim(eng, c, c->ooo_fin_seq);
+	}
+	if (c->ooo_fin && seq_lt(c->ooo_fin_seq, seq + len))
+		len = seq_lt(seq, c->ooo_fin_seq) ? c->ooo_fin_seq - seq : 0;
 	if (len) {
 		uint32_t prior_rcv_nxt = c->rcv_nxt;
 
@@ -347,8 +378,6 @@ static void process_data(struct toe_engine *eng, struct toe_conn *c,
 			c->ack_pending++;
 	}
 	if (fin) {
-		c->ooo_fin = true;
-		c->ooo_fin_seq = seq + len;
 		c->ack_now = true;
 		toe_rcv_fin_check(eng, c, now_us);
 	}

@@ -258,6 +258,9 @@ void toe_output(struct toe_engine *eng, struct toe_conn *c, uint64_t now_us)
 			;
 		while (send_new(eng, c, now_us))
 			;
+		/* A failed read_send's error may have released it. */
+		if (!c->used)
+			return;
 	}
 	if (c->ack_now || c->ack_pending >= 2)
 		toe_send_ack(eng, c, now_us);

@@ -23,7 +23,7 @@ static void rseg_free(struct toe_engine *eng, struct toe_conn *c,
 		      struct toe_rseg *r)
 {
 	c->rq_bytes -= r->len;
-	eng->stats.mem_used -= rseg_size(r->len + r->off);
+	eng->stats.mem_used -= rseg_size(r->alloc);
 	free(r);
 }
 
@@ -41,6 +41,7 @@ static int rseg_insert_before(struct toe_engine *eng, struct toe_conn *c,
 	r->seq = seq;
 	r->len = len;
 	r->off = 0;
+	r->alloc = len;
 	memcpy(r->data, data, len);
 	r->next = *pp;
 	*pp = r;
@@ -208,6 +209,28 @@ int toe_rq_sack_blocks(const struct toe_conn *c, uint32_t blocks[][2],
 		out++;
 	}
 	return out;
+}
+
+/**
+ * toe_rq_trim() - forget held data at and beyond @end (the peer's FIN).
+ */
+void toe_rq_trim(struct toe_engine *eng, struct toe_conn *c, uint32_t end)
+{
+	struct toe_rseg **pp = &c->rq, *r;
+
+	while ((r = *pp)) {
+		if (seq_lt(r->seq, end)) {
+			if (seq_lt(end, r->seq + r->len)) {
+				/* The tail goes; the allocation stays. */
+				c->rq_bytes -= r->seq + r->len - end;
+				r->len = end - r->seq;
+			}
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		rseg_free(eng, c, r);
+	}
 }
 
 void toe_rq_free(struct toe_engine *eng, struct toe_conn *c)

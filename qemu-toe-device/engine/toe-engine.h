@@ -44,7 +44,13 @@
 
 struct toe_engine;
 
-/* What a report in ops->event() is about. */
+/*
+ * What a report in ops->event() is about. Every report carries the
+ * connection's state (ev->state) and comes once the state is whole, so a
+ * handler may upload from any of them: PEER_FIN already carries the state
+ * the FIN leads to (a STATE report follows), and a fatal ERROR carries
+ * TOE_TCP_CLOSE.
+ */
 enum toe_engine_event_type {
 	TOE_ENG_EV_STATE = 1,	/* state changed: ev->state is the new one */
 	TOE_ENG_EV_PEER_FIN,	/* peer's FIN arrived in order */
@@ -56,7 +62,7 @@ enum toe_engine_event_type {
 
 struct toe_engine_event {
 	enum toe_engine_event_type type;
-	uint8_t state;		/* enum toe_tcp_state, for TOE_ENG_EV_STATE */
+	uint8_t state;		/* enum toe_tcp_state */
 	uint16_t reason;	/* enum toe_upload_reason */
 	int error;		/* negative errno, for TOE_ENG_EV_ERROR */
 };

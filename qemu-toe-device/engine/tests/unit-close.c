@@ -238,6 +238,50 @@ static void ooo_fin(void)
 	EXPECT_NO_PKT(f);
 }
 
+/*
+ * Nothing follows a FIN: out-of-order data held beyond it is dropped when
+ * it arrives, and data past a held FIN is never delivered (found by the
+ * fuzz target: the application read past EOF).
+ */
+static void nothing_beyond_fin(void)
+{
+	struct fx *f = fx_setup(4);
+	struct useg s;
+
+	if (!f)
+		return;
+	/* Held out of order at [1000, 1500), then a FIN at 1000. */
+	EXPECT_EQ(fx_data(f, FX_IRS + 1000, 500), 1);
+	fx_drain(f);
+	s = fx_seg(f);
+	s.seq = FX_IRS;
+	s.len = 1000;
+	s.flags = TF_ACK | TF_FIN;
+	EXPECT_EQ(fx_in(f, &s), 1);
+	EXPECT_EQ(f->rcv_len, 1000);
+	EXPECT_EV(f, TOE_ENG_EV_PEER_FIN, ANY);
+	EXPECT_EV(f, TOE_ENG_EV_STATE, TOE_TCP_CLOSE_WAIT);
+	EXPECT_PKT(f, TF_ACK, FX_ISS, FX_IRS + 1001, 0);
+	EXPECT_EQ(fx_info(f).ooo_bytes + fx_info(f).held_bytes, 0);
+	EXPECT_EQ(fx_stats(f).mem_used, 0);
+
+	/* A FIN held at 500; then data across it: only [0, 500) counts. */
+	f = fx_setup(4);
+	if (!f)
+		return;
+	s = fx_seg(f);
+	s.seq = FX_IRS + 500;
+	s.len = 0;
+	s.flags = TF_ACK | TF_FIN;
+	EXPECT_EQ(fx_in(f, &s), 1);
+	fx_drain(f);
+	EXPECT_EQ(fx_data(f, FX_IRS, 1000), 1);
+	EXPECT_EQ(f->rcv_len, 500);
+	EXPECT_EV(f, TOE_ENG_EV_PEER_FIN, ANY);
+	EXPECT_EV(f, TOE_ENG_EV_STATE, TOE_TCP_CLOSE_WAIT);
+	EXPECT_EQ(fx_info(f).rcv_nxt, FX_IRS + 501);
+}
+
 /* Abort: a RST at snd_nxt, and the connection is gone. */
 static void abort_sends_rst(void)
 {
@@ -266,6 +310,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(shutdown_twice),
 	UNIT_CASE(data_after_fin_ignored),
 	UNIT_CASE(ooo_fin),
+	UNIT_CASE(nothing_beyond_fin),
 	UNIT_CASE(abort_sends_rst),
 	{ NULL, NULL }
 };
