@@ -37,6 +37,7 @@
 #include "interop.h"
 
 #define PEEK_MAX	(64u << 20)
+#define SKB_MAX		(64u << 10)	/* the most one send skb holds */
 
 static void set_int(int fd, int level, int opt, int val, const char *what)
 {
@@ -136,10 +137,23 @@ int repair_capture(int fd, uint32_t ts_recent, struct capture *cap)
 		die("SIOCOUTQ: %s", strerror(errno));
 	if ((size_t)outq > PEEK_MAX)
 		die("send queue of %d bytes", outq);
-	cap->unacked = peek_queue(fd, (size_t)outq, &cap->unacked_len);
-	if (cap->unacked_len != (size_t)outq)
+	/*
+	 * Peeking the send queue copies whole skbs, and the first may hold
+	 * bytes below snd_una: an ACK inside a one-segment skb does not trim
+	 * it (tcp_clean_rtx_queue()), which happens when the engine's
+	 * segments ended elsewhere. Room for one more skb; the queue is its
+	 * last outq bytes.
+	 */
+	cap->unacked = peek_queue(fd, (size_t)outq + SKB_MAX, &cap->unacked_len);
+	if (cap->unacked_len < (size_t)outq ||
+	    cap->unacked_len > (size_t)outq + SKB_MAX)
 		die("peeked %zu of %d send-queue bytes", cap->unacked_len,
 		    outq);
+	if (cap->unacked_len > (size_t)outq) {
+		memmove(cap->unacked, cap->unacked + cap->unacked_len - outq,
+			(size_t)outq);
+		cap->unacked_len = (size_t)outq;
+	}
 	set_int(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "no q");
 
 	l = sizeof(w);

@@ -503,9 +503,15 @@ static void set_owner(enum owner o)
 		H.kernel_us += now - H.owner_since;
 	H.owner = o;
 	H.owner_since = now;
+	/*
+	 * No reordering across a change of owner: the kernel's and the
+	 * engine's millisecond clocks tick at different moments, so one
+	 * frame of each swapped could differ by two ticks, which PAWS at
+	 * the peer would drop for no fault of either sender.
+	 */
+	wire_flush(&H.to_b, now, true);
 }
 
-/* Read everything A's kernel has for the application. */
 /* How far the application sends for now (APP_TAIL_DIV). */
 static uint64_t app_limit(void)
 {
@@ -514,6 +520,7 @@ static uint64_t app_limit(void)
 	return H.bytes;
 }
 
+/* Read everything A's kernel has for the application. */
 static void kernel_read(void)
 {
 	static uint8_t buf[IO_CHUNK];
