@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pkt-util.h"
 #include "unit.h"
 
 #define UNIT_TIMEOUT_S	30
@@ -74,62 +75,6 @@ bool unit_check_cmp(const char *file, int line, const char *expr,
 #define VIOLATION(...)	unit_fail("fixture", 0, __VA_ARGS__)
 
 /* ---- checksums and byte order ------------------------------------- */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len > 1; p += 2, len -= 2)
-		sum += rd16(p);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* RFC 9293 3.1 (IPv4) and RFC 8200 8.1 (IPv6) pseudo-headers. */
-static uint16_t tcp_csum(int family, const uint8_t *src, const uint8_t *dst,
-			 const uint8_t *tcp, size_t len)
-{
-	size_t alen = family == 4 ? 4 : 16;
-	uint32_t sum = 0;
-
-	sum = sum16(sum, src, alen);
-	sum = sum16(sum, dst, alen);
-	sum += 6;
-	sum += (uint32_t)len;
-	sum = sum16(sum, tcp, len);
-	return fold(sum);
-}
 
 uint8_t fx_peer_byte(uint32_t seq)
 {
