@@ -36,6 +36,12 @@ demo: deps
 bench: deps
 	bash scripts/bench.sh
 
+bench-engine: deps
+	bash scripts/bench-engine.sh
+
+fuzz-engine: deps
+	ENGINE_FUZZ_SECONDS=$${ENGINE_FUZZ_SECONDS:-600} bash scripts/tests/engine-fuzz.sh
+
 vm: deps
 	bash scripts/vm-run.sh --flavour $(FLAVOUR) --live -- '$(CMD)'
 
@@ -44,4 +50,4 @@ clean:
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name modules.order -o -name Module.symvers | xargs rm -f
 
-.PHONY: all deps modules qemu check demo bench vm clean
+.PHONY: all deps modules qemu check demo bench bench-engine fuzz-engine vm clean
