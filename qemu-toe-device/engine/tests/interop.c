@@ -677,6 +677,8 @@ static void move_to_engine(void)
 	 */
 	while (!pump_tap(0, now_us(), 256))
 		;
+	/* Nor reordered behind the engine's first (adopt may send). */
+	wire_flush(&H.to_b, now_us(), true);
 	/*
 	 * Linux (6.7 on) clears the low bit of the TCP_TIMESTAMP it reports
 	 * (the bit names a microsecond clock), so its clock may be one tick
