@@ -72,6 +72,19 @@ struct toe_seg {
 	bool syn_opts;			/* MSS/WS/SACK_PERM outside a SYN */
 };
 
+/*
+ * An ICMP "fragmentation needed" (v4) or "packet too big" (v6) about one
+ * of our segments: the addresses and ports are the quoted segment's, so
+ * laddr/lport are ours.
+ */
+struct toe_icmp_ptb {
+	uint8_t family;
+	const uint8_t *laddr, *raddr;
+	uint16_t lport, rport;		/* network order */
+	uint32_t seq;			/* the quoted segment's */
+	uint32_t mtu;
+};
+
 /* A received range the caller has not taken (reasm.c). */
 struct toe_rseg {
 	struct toe_rseg *next;
@@ -235,6 +248,8 @@ struct toe_conn *toe_lookup(struct toe_engine *eng, uint8_t family,
 
 /* wire.c */
 int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg);
+int toe_parse_icmp_ptb(const uint8_t *pkt, size_t len,
+		       struct toe_icmp_ptb *ptb);
 uint32_t toe_tsval(const struct toe_conn *c, uint64_t now_us);
 struct toe_xmit {
 	uint32_t seq;

@@ -111,6 +111,7 @@ struct toe_engine *toe_engine_new(const struct toe_engine_config *cfg,
 	    !ops->acked || !ops->event)
 		return NULL;
 	if (cfg->capacity == 0 || cfg->capacity > TOE_MAX_CAPACITY ||
+	    cfg->capacity_reserve >= cfg->capacity ||
 	    cfg->min_rto_us == 0 || cfg->max_rto_us < cfg->min_rto_us ||
 	    cfg->retries == 0)
 		return NULL;
@@ -321,12 +322,37 @@ static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/*
+ * Capacity pressure: fewer than capacity_reserve slots free. Ask the
+ * connection longest without traffic, other than @newest, to go back to
+ * the host; one that was already asked is passed over.
+ */
+static void capacity_check(struct toe_engine *eng, struct toe_conn *newest)
+{
+	struct toe_conn *idlest = NULL, *c;
+	uint32_t i;
+
+	if (!eng->cfg.capacity_reserve ||
+	    eng->cfg.capacity - eng->nconns >= eng->cfg.capacity_reserve)
+		return;
+	for (i = 0; i < eng->cfg.capacity; i++) {
+		c = &eng->conns[i];
+		if (!c->used || c == newest || c->upload_asked)
+			continue;
+		if (!idlest || c->last_active_us < idlest->last_active_us)
+			idlest = c;
+	}
+	if (idlest)
+		toe_ask_upload(eng, idlest, TOE_UPLOAD_CAPACITY);
+}
+
 int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 		     uint64_t handle, uint32_t rcv_space, uint64_t now_us)
 {
 	struct toe_conn *c = NULL;
 	uint32_t flags, i, b, edge;
 	uint64_t age_us;
+	int id;
 
 	now_us = toe_clock(eng, now_us);
 
@@ -432,7 +458,10 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 	if (eng->cfg.idle_upload_us)
 		toe_timer_set(c, TOE_T_IDLE, now_us + eng->cfg.idle_upload_us);
 	toe_output(eng, c, now_us);
-	return c->id;
+	id = c->id;
+	/* The handler may upload the idlest; the new one stays. */
+	capacity_check(eng, c);
+	return id;
 }
 
 /* Hand the out-of-order data the engine holds to the caller as packets. */
@@ -758,6 +787,46 @@ int toe_engine_find_handle(const struct toe_engine *eng, uint64_t handle)
 	return -ENOENT;
 }
 
+/*
+ * A "too big" ICMP error about a held connection (RFC 1191, RFC 8201):
+ * the engine takes the smaller MSS at once, resends what is in flight in
+ * segments that fit, and asks for an upload (TOE_UPLOAD_PMTU): path MTU
+ * state is the host's. Only a quoted sequence in [snd_una, snd_nxt] is
+ * believed (RFC 5927 4.1); an MTU below the protocol's minimum counts as
+ * that minimum. Return: 1 if it was about a held connection, else 0.
+ */
+static int icmp_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
+		      uint64_t now_us)
+{
+	struct toe_icmp_ptb ptb;
+	uint32_t min_mtu, hdrs, mss;
+	struct toe_conn *c;
+
+	if (toe_parse_icmp_ptb(pkt, len, &ptb))
+		return 0;
+	c = toe_lookup(eng, ptb.family, ptb.laddr, ptb.raddr, ptb.lport,
+		       ptb.rport);
+	if (!c)
+		return 0;
+	if (seq_lt(ptb.seq, c->snd_una) || seq_lt(c->snd_nxt, ptb.seq)) {
+		eng->stats.dropped++;
+		return 1;
+	}
+	min_mtu = ptb.family == 4 ? 552 : 1280;
+	hdrs = (ptb.family == 4 ? 20 : 40) + 20 + (c->ts_ok ? 12 : 0);
+	mss = (ptb.mtu < min_mtu ? min_mtu : ptb.mtu) - hdrs;
+	if (mss >= c->mss)
+		return 1;
+	c->mss = mss;
+	/* What was sent at the old size is lost: resend it, cwnd kept. */
+	c->high_rxt = c->snd_una;
+	c->lost_end = c->snd_nxt;
+	toe_ask_upload(eng, c, TOE_UPLOAD_PMTU);
+	if (c->used)
+		toe_output(eng, c, now_us);
+	return 1;
+}
+
 int toe_engine_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
 		     uint64_t now_us)
 {
@@ -769,7 +838,7 @@ int toe_engine_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
 
 	ret = toe_parse(pkt, len, &seg);
 	if (ret == -ENOPROTOOPT)
-		return 0;
+		return icmp_input(eng, pkt, len, now_us);
 	if (ret) {
 		eng->stats.dropped++;
 		return -EINVAL;

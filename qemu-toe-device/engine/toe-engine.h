@@ -110,6 +110,9 @@ struct toe_engine_ops {
  *	TOE_UPLOAD_REASM_MEM.
  * @idle_upload_us: ask for an upload (TOE_UPLOAD_IDLE) after a connection
  *	has neither sent nor received for this long; 0 never.
+ * @capacity_reserve: slots to keep free for new offloads. When an adopt
+ *	leaves fewer free, the connection longest without traffic (not the
+ *	one just adopted) is asked to upload (TOE_UPLOAD_CAPACITY); 0 never.
  * @min_rto_us: lower bound of the retransmission timeout (Linux: 200 ms).
  * @max_rto_us: upper bound (Linux: 120 s).
  * @retries: retransmissions of one segment before the connection is
@@ -121,6 +124,7 @@ struct toe_engine_config {
 	uint32_t capacity;
 	size_t mem_budget;
 	uint64_t idle_upload_us;
+	uint32_t capacity_reserve;
 	uint32_t min_rto_us;
 	uint32_t max_rto_us;
 	uint32_t retries;

@@ -8,7 +8,9 @@
  */
 #include "engine-int.h"
 
-#define IPPROTO_TCP_NUM	6
+#define IPPROTO_ICMP_NUM	1
+#define IPPROTO_TCP_NUM		6
+#define IPPROTO_ICMPV6_NUM	58
 #define TCPOPT_EOL	0
 #define TCPOPT_NOP	1
 #define TCPOPT_MSS	2
@@ -208,6 +210,71 @@ int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg)
 	seg->data = tcp + hlen;
 	seg->len = (uint32_t)(tcp_len - hlen);
 	return parse_options(tcp + 20, hlen - 20, seg);
+}
+
+/**
+ * toe_parse_icmp_ptb() - an ICMP error saying our segment was too big.
+ *
+ * ICMPv4 type 3 code 4 (RFC 1191) or ICMPv6 type 2 (RFC 8201), with a
+ * right checksum and a quoted IP header and at least the first 8 bytes of
+ * a TCP header. Return: 0 and @ptb filled, or -ENOPROTOOPT for anything
+ * else (the caller passes the packet on).
+ */
+int toe_parse_icmp_ptb(const uint8_t *pkt, size_t len,
+		       struct toe_icmp_ptb *ptb)
+{
+	const uint8_t *icmp, *in;
+	size_t icmp_len, in_len, ihl;
+	uint32_t sum = 0;
+
+	memset(ptb, 0, sizeof(*ptb));
+	if (len >= 20 && pkt[0] >> 4 == 4) {
+		ihl = (size_t)(pkt[0] & 0xf) * 4;
+		if (ihl < 20 || rd16(pkt + 2) < ihl || rd16(pkt + 2) > len ||
+		    pkt[9] != IPPROTO_ICMP_NUM || (rd16(pkt + 6) & 0x3fff) ||
+		    csum_fold(csum_add(0, pkt, ihl)) != 0)
+			return -ENOPROTOOPT;
+		icmp = pkt + ihl;
+		icmp_len = rd16(pkt + 2) - ihl;
+		if (icmp_len < 8 + 20 + 8 || icmp[0] != 3 || icmp[1] != 4 ||
+		    csum_fold(csum_add(0, icmp, icmp_len)) != 0)
+			return -ENOPROTOOPT;
+		in = icmp + 8;
+		in_len = icmp_len - 8;
+		ihl = (size_t)(in[0] & 0xf) * 4;
+		if (in[0] >> 4 != 4 || ihl < 20 || in_len < ihl + 8 ||
+		    in[9] != IPPROTO_TCP_NUM)
+			return -ENOPROTOOPT;
+		ptb->family = 4;
+		ptb->laddr = in + 12;
+		ptb->raddr = in + 16;
+		ptb->mtu = rd16(icmp + 6);
+	} else if (len >= 40 && pkt[0] >> 4 == 6) {
+		icmp_len = rd16(pkt + 4);
+		if (pkt[6] != IPPROTO_ICMPV6_NUM || 40 + icmp_len > len)
+			return -ENOPROTOOPT;
+		icmp = pkt + 40;
+		if (icmp_len < 8 + 40 + 8 || icmp[0] != 2 || icmp[1] != 0)
+			return -ENOPROTOOPT;
+		sum = csum_add(sum, pkt + 8, 32);
+		sum += (uint32_t)icmp_len + IPPROTO_ICMPV6_NUM;
+		if (csum_fold(csum_add(sum, icmp, icmp_len)) != 0)
+			return -ENOPROTOOPT;
+		in = icmp + 8;
+		ihl = 40;
+		if (in[0] >> 4 != 6 || in[6] != IPPROTO_TCP_NUM)
+			return -ENOPROTOOPT;
+		ptb->family = 6;
+		ptb->laddr = in + 8;
+		ptb->raddr = in + 24;
+		ptb->mtu = rd32(icmp + 4);
+	} else {
+		return -ENOPROTOOPT;
+	}
+	memcpy(&ptb->lport, in + ihl, 2);
+	memcpy(&ptb->rport, in + ihl + 2, 2);
+	ptb->seq = rd32(in + ihl + 4);
+	return 0;
 }
 
 uint32_t toe_tsval(const struct toe_conn *c, uint64_t now_us)

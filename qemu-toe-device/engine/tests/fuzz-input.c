@@ -935,7 +935,7 @@ static void check_upload(struct fz_conn *c, const struct toe_conn_state *st,
 		 !!(flags & TOE_CS_SACK_OK) == c->sack_ok &&
 		 st->snd_wscale == c->snd_wscale &&
 		 st->rcv_wscale == c->rcv_wscale &&
-		 le16toh(st->mss) == c->mss,
+		 le16toh(st->mss) <= c->mss,	/* a PMTU error lowers it */
 		 "conn %d: uploaded options changed", slot_of(c));
 	/* The host must go on honouring the window advertised. */
 	FZ_CHECK(sq_le(c->max_edge, edge),
@@ -1512,6 +1512,79 @@ static void op_mangle(struct fz_conn *c)
 		taint_all();
 }
 
+/*
+ * An ICMP "too big" error quoting one of the connection's segments
+ * (usually one in flight), with any MTU. The MSS may only go down.
+ */
+static void op_ptb(struct fz_conn *c)
+{
+	size_t ip, alen, icmp_len, len;
+	struct toe_engine_conn_info info;
+	uint8_t *p = fz.buf, *icmp, *in;
+	uint32_t seq, mtu, sum;
+	int ret;
+
+	if (!c->family)
+		return;
+	c = holder(c);
+	ip = c->family == 4 ? 20 : 40;
+	alen = c->family == 4 ? 4 : 16;
+	icmp_len = 8 + ip + 8;
+	len = ip + icmp_len;
+	seq = c->acked + in16() % (c->sent_max - c->acked + 1);
+	if (!(in8() & 3))
+		seq = in32();
+	mtu = c->family == 4 ? in16() : in16() + (in8() & 1 ? 1200 : 0);
+	memset(p, 0, len);
+	icmp = p + ip;
+	in = icmp + 8;
+	if (c->family == 4) {
+		in[0] = 0x45;
+		in[9] = 6;
+		memcpy(in + 12, c->laddr, alen);
+		memcpy(in + 16, c->raddr, alen);
+		p[0] = 0x45;
+		wr16(p + 2, (uint16_t)len);
+		p[9] = 1;
+		memcpy(p + 12, c->raddr, alen);
+		memcpy(p + 16, c->laddr, alen);
+		wr16(p + 10, fold(sum16(0, p, 20)));
+		icmp[0] = 3;
+		icmp[1] = 4;
+		wr16(icmp + 6, (uint16_t)mtu);
+	} else {
+		in[0] = 0x60;
+		in[6] = 6;
+		memcpy(in + 8, c->laddr, alen);
+		memcpy(in + 24, c->raddr, alen);
+		p[0] = 0x60;
+		wr16(p + 4, (uint16_t)icmp_len);
+		p[6] = 58;
+		memcpy(p + 8, c->raddr, alen);
+		memcpy(p + 24, c->laddr, alen);
+		icmp[0] = 2;
+		wr32(icmp + 4, mtu);
+	}
+	memcpy(in + ip, &c->lport, 2);
+	memcpy(in + ip + 2, &c->rport, 2);
+	wr32(in + ip + 4, seq);
+	if (c->family == 4) {
+		wr16(icmp + 2, fold(sum16(0, icmp, icmp_len)));
+	} else {
+		sum = sum16(sum16(0, p + 8, 32), icmp, icmp_len);
+		wr16(icmp + 2, fold(sum + (uint32_t)icmp_len + 58));
+	}
+	ret = feed(p, len);
+	FZ_CHECK(ret == (c->life == FZ_LIVE ? 1 : 0) || c->life != FZ_LIVE,
+		 "conn %d: PMTU error about it gave %d", slot_of(c), ret);
+	if (c->life == FZ_LIVE &&
+	    !toe_engine_conn_info(fz.eng, c->id, &info)) {
+		FZ_CHECK(info.mss <= c->mss, "conn %d: mss %u grew from %u",
+			 slot_of(c), info.mss, c->mss);
+		c->mss = info.mss;
+	}
+}
+
 static void op_raw(void)
 {
 	size_t len = in16() % 2048, i;
@@ -1817,12 +1890,13 @@ static void op_adopt(struct fz_conn *c)
 enum fz_op {
 	OP_SEG, OP_TIME, OP_SEND, OP_FREED, OP_TAKE, OP_RAW, OP_MANGLE,
 	OP_SHUTDOWN, OP_SOCKOPT, OP_REQ_UPLOAD, OP_UPLOAD, OP_ABORT, OP_ADOPT,
+	OP_PTB,
 };
 
 /* An op byte's low 5 bits, weighted towards what goes deep. */
 static const uint8_t fz_ops[32] = {
 	OP_SEG, OP_SEG, OP_SEG, OP_SEG, OP_SEG, OP_SEG, OP_SEG, OP_SEG,
-	OP_SEG, OP_SEG, OP_SEG, OP_TIME, OP_TIME, OP_TIME, OP_TIME, OP_TIME,
+	OP_SEG, OP_SEG, OP_PTB, OP_TIME, OP_TIME, OP_TIME, OP_TIME, OP_TIME,
 	OP_SEND, OP_SEND, OP_SEND, OP_SEND, OP_FREED, OP_FREED, OP_TAKE,
 	OP_RAW, OP_MANGLE, OP_MANGLE, OP_SHUTDOWN, OP_SOCKOPT, OP_REQ_UPLOAD,
 	OP_UPLOAD, OP_ABORT, OP_ADOPT,
@@ -1872,6 +1946,9 @@ static void run_op(void)
 		break;
 	case OP_ADOPT:
 		op_adopt(c);
+		break;
+	case OP_PTB:
+		op_ptb(c);
 		break;
 	}
 }

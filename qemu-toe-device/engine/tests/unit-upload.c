@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <string.h>
 
+#include "pkt-util.h"
 #include "unit.h"
 
 #define S	1000000ull
@@ -159,6 +160,158 @@ static void req_reasm_mem(void)
 	fx_data(f, FX_IRS, FX_MSS);
 	EXPECT_GE(f->rcv_len, 2 * FX_MSS);
 	EXPECT_GE(fx_info(f).rcv_nxt, FX_IRS + 2 * FX_MSS);
+}
+
+/*
+ * An ICMP "too big" error quoting our segment at @seq, from the path
+ * towards the peer: v4 type 3 code 4 (RFC 1191), v6 type 2 (RFC 8201).
+ */
+static size_t ptb_pkt(struct fx *f, uint8_t *p, uint32_t seq, uint32_t mtu)
+{
+	size_t alen = f->family == 4 ? 4 : 16, ip = f->family == 4 ? 20 : 40;
+	size_t icmp_len = 8 + ip + 8;
+	uint8_t *icmp = p + ip, *in = icmp + 8;
+	uint32_t sum = 0;
+
+	memset(p, 0, ip + icmp_len);
+	/* The quoted segment: ours, to the peer. */
+	if (f->family == 4) {
+		in[0] = 0x45;
+		wr16(in + 2, 1500);
+		in[8] = 64;
+		in[9] = 6;
+		memcpy(in + 12, f->laddr, alen);
+		memcpy(in + 16, f->raddr, alen);
+	} else {
+		in[0] = 0x60;
+		wr16(in + 4, 1460);
+		in[6] = 6;
+		in[7] = 64;
+		memcpy(in + 8, f->laddr, alen);
+		memcpy(in + 24, f->raddr, alen);
+	}
+	wr16(in + ip, f->lport);
+	wr16(in + ip + 2, f->rport);
+	wr32(in + ip + 4, seq);
+	/* The error, from a router (here: the peer's address). */
+	if (f->family == 4) {
+		p[0] = 0x45;
+		wr16(p + 2, (uint16_t)(ip + icmp_len));
+		p[8] = 64;
+		p[9] = 1;
+		memcpy(p + 12, f->raddr, alen);
+		memcpy(p + 16, f->laddr, alen);
+		wr16(p + 10, fold(sum16(0, p, 20)));
+		icmp[0] = 3;
+		icmp[1] = 4;
+		wr16(icmp + 6, (uint16_t)mtu);
+		wr16(icmp + 2, fold(sum16(0, icmp, icmp_len)));
+	} else {
+		p[0] = 0x60;
+		wr16(p + 4, (uint16_t)icmp_len);
+		p[6] = 58;
+		p[7] = 64;
+		memcpy(p + 8, f->raddr, alen);
+		memcpy(p + 24, f->laddr, alen);
+		icmp[0] = 2;
+		wr32(icmp + 4, mtu);
+		sum = sum16(sum16(0, p + 8, 32), icmp, icmp_len);
+		sum += (uint32_t)icmp_len + 58;
+		wr16(icmp + 2, fold(sum));
+	}
+	return ip + icmp_len;
+}
+
+/*
+ * A smaller path MTU: the engine resends in segments that fit at once
+ * and asks for an upload (TOE_UPLOAD_PMTU). A quoted sequence outside
+ * [snd_una, snd_nxt] is not believed (RFC 5927 4.1); ICMP about nothing
+ * the engine holds goes back to the caller.
+ */
+static void req_pmtu(int family)
+{
+	struct fx *f = fx_setup(family);
+	uint8_t pkt[256];
+	uint32_t want = (family == 4 ? 1280 - 20 : 1280 - 40) - 20 - 12;
+	struct upkt *p;
+	size_t len;
+
+	if (!f)
+		return;
+	if (!EXPECT_EQ(fx_queue(f, 2 * FX_MSS), 0))
+		return;
+	fx_drain(f);
+	unit_ctx("sequence out of the window");
+	len = ptb_pkt(f, pkt, FX_ISS + 3 * FX_MSS, 1280);
+	EXPECT_EQ(toe_engine_input(f->eng, pkt, len, f->now), 1);
+	EXPECT_NO_EV(f);
+	EXPECT_NO_PKT(f);
+	EXPECT_EQ(fx_info(f).mss, FX_MSS);
+	unit_ctx("about another connection");
+	f->lport++;
+	len = ptb_pkt(f, pkt, FX_ISS, 1280);
+	f->lport--;
+	EXPECT_EQ(toe_engine_input(f->eng, pkt, len, f->now), 0);
+	unit_ctx("MTU 1280");
+	len = ptb_pkt(f, pkt, FX_ISS, 1280);
+	EXPECT_EQ(toe_engine_input(f->eng, pkt, len, f->now), 1);
+	EXPECT_EV(f, TOE_ENG_EV_UPLOAD_REQ, TOE_UPLOAD_PMTU);
+	EXPECT_EQ(fx_info(f).mss, want);
+	p = EXPECT_PKT(f, TF_ACK, FX_ISS, FX_IRS, want);
+	EXPECT(p && p->nsack == 0);
+	EXPECT_EQ(fx_stats(f).upload_reqs[TOE_UPLOAD_PMTU], 1);
+	unit_ctx("a larger MTU changes nothing");
+	len = ptb_pkt(f, pkt, FX_ISS, 1400);
+	EXPECT_EQ(toe_engine_input(f->eng, pkt, len, f->now), 1);
+	EXPECT_EQ(fx_info(f).mss, want);
+}
+
+static void req_pmtu_v4(void)
+{
+	req_pmtu(4);
+}
+
+static void req_pmtu_v6(void)
+{
+	req_pmtu(6);
+}
+
+/*
+ * Capacity pressure: an adopt that leaves fewer than capacity_reserve
+ * slots free asks the connection longest without traffic (never the new
+ * one) to go back (TOE_UPLOAD_CAPACITY), once.
+ */
+static void req_capacity(void)
+{
+	struct fx *f = fx_alloc();
+	struct toe_conn_state st;
+	struct uevent *e;
+	int i;
+
+	f->cfg.capacity = 3;
+	f->cfg.capacity_reserve = 1;
+	fx_start(f);
+	fx_state(f, &st, 4);
+	for (i = 0; i < 2; i++) {
+		unit_ctx("adopt %d", i);
+		st.remote_port = htons((uint16_t)(40001 + i));
+		EXPECT_OP(toe_engine_adopt(f->eng, &st, 10 + i, FX_RCV_SPACE,
+					   f->now), >=, 0);
+		f->now += 1000000;
+		EXPECT_NO_EV(f);
+	}
+	unit_ctx("the adopt that fills the table");
+	st.remote_port = htons(40003);
+	EXPECT_OP(toe_engine_adopt(f->eng, &st, 12, FX_RCV_SPACE, f->now),
+		  >=, 0);
+	e = fx_pop_ev(f);
+	if (EXPECT(e)) {
+		EXPECT_EQ(e->ev.type, TOE_ENG_EV_UPLOAD_REQ);
+		EXPECT_EQ(e->ev.reason, TOE_UPLOAD_CAPACITY);
+		EXPECT_EQ(e->handle, 10);
+	}
+	EXPECT_NO_EV(f);
+	EXPECT_EQ(fx_stats(f).upload_reqs[TOE_UPLOAD_CAPACITY], 1);
 }
 
 /* The state given back is the one the engine ran, in adopt's form. */
@@ -608,6 +761,9 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(req_idle_postponed),
 	UNIT_CASE(req_requested),
 	UNIT_CASE(req_reasm_mem),
+	UNIT_CASE(req_pmtu_v4),
+	UNIT_CASE(req_pmtu_v6),
+	UNIT_CASE(req_capacity),
 	UNIT_CASE(state_matches),
 	UNIT_CASE(tuple_released),
 	UNIT_CASE(roundtrip),
