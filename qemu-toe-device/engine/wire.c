@@ -149,15 +149,23 @@ static int parse_options(const uint8_t *p, size_t len, struct toe_seg *seg)
  * could own (another protocol, IPv6 extension headers, IPv4 fragments),
  * or -EINVAL if it is malformed or its checksums are wrong.
  */
-int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg)
-{
-	const uint8_t *tcp;
-	size_t tcp_len, hlen;
+/* The IP layer of an arriving packet, checked. */
+struct ip_view {
+	uint8_t family;
+	const uint8_t *saddr, *daddr;	/* 4 or 16 bytes each, adjacent */
+	uint8_t proto;
+	bool frag;			/* IPv4 fragment: not ours */
+	const uint8_t *payload;
+	size_t payload_len;
+};
 
-	memset(seg, 0, sizeof(*seg));
-	if (len < 1)
-		return -EINVAL;
-	if (pkt[0] >> 4 == 4) {
+/*
+ * IPv4 (header checksum, lengths) or IPv6 without extension headers.
+ * Return: 0, or -EINVAL if the packet is malformed.
+ */
+static int parse_ip(const uint8_t *pkt, size_t len, struct ip_view *ip)
+{
+	if (len >= 1 && pkt[0] >> 4 == 4) {
 		size_t ihl = (size_t)(pkt[0] & 0xf) * 4, tot;
 
 		if (len < 20 || ihl < 20 || ihl > len)
@@ -167,14 +175,16 @@ int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg)
 			return -EINVAL;
 		if (csum_fold(csum_add(0, pkt, ihl)) != 0)
 			return -EINVAL;
-		if (pkt[9] != IPPROTO_TCP_NUM || (rd16(pkt + 6) & 0x3fff))
-			return -ENOPROTOOPT;
-		seg->family = 4;
-		seg->saddr = pkt + 12;
-		seg->daddr = pkt + 16;
-		tcp = pkt + ihl;
-		tcp_len = tot - ihl;
-	} else if (pkt[0] >> 4 == 6) {
+		ip->family = 4;
+		ip->saddr = pkt + 12;
+		ip->daddr = pkt + 16;
+		ip->proto = pkt[9];
+		ip->frag = rd16(pkt + 6) & 0x3fff;
+		ip->payload = pkt + ihl;
+		ip->payload_len = tot - ihl;
+		return 0;
+	}
+	if (len >= 1 && pkt[0] >> 4 == 6) {
 		size_t plen;
 
 		if (len < 40)
@@ -182,16 +192,36 @@ int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg)
 		plen = rd16(pkt + 4);
 		if (40 + plen > len)
 			return -EINVAL;
-		if (pkt[6] != IPPROTO_TCP_NUM)
-			return -ENOPROTOOPT;
-		seg->family = 6;
-		seg->saddr = pkt + 8;
-		seg->daddr = pkt + 24;
-		tcp = pkt + 40;
-		tcp_len = plen;
-	} else {
-		return -EINVAL;
+		ip->family = 6;
+		ip->saddr = pkt + 8;
+		ip->daddr = pkt + 24;
+		ip->proto = pkt[6];
+		ip->frag = false;
+		ip->payload = pkt + 40;
+		ip->payload_len = plen;
+		return 0;
 	}
+	return -EINVAL;
+}
+
+int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg)
+{
+	const uint8_t *tcp;
+	size_t tcp_len, hlen;
+	struct ip_view ip;
+	int ret;
+
+	memset(seg, 0, sizeof(*seg));
+	ret = parse_ip(pkt, len, &ip);
+	if (ret)
+		return ret;
+	if (ip.proto != IPPROTO_TCP_NUM || ip.frag)
+		return -ENOPROTOOPT;
+	seg->family = ip.family;
+	seg->saddr = ip.saddr;
+	seg->daddr = ip.daddr;
+	tcp = ip.payload;
+	tcp_len = ip.payload_len;
 
 	if (tcp_len < 20)
 		return -EINVAL;
@@ -224,53 +254,48 @@ int toe_parse_icmp_ptb(const uint8_t *pkt, size_t len,
 		       struct toe_icmp_ptb *ptb)
 {
 	const uint8_t *icmp, *in;
-	size_t icmp_len, in_len, ihl;
-	uint32_t sum = 0;
+	size_t icmp_len, ihl;
+	struct ip_view ip;
+	uint32_t sum;
 
 	memset(ptb, 0, sizeof(*ptb));
-	if (len >= 20 && pkt[0] >> 4 == 4) {
-		ihl = (size_t)(pkt[0] & 0xf) * 4;
-		if (ihl < 20 || rd16(pkt + 2) < ihl || rd16(pkt + 2) > len ||
-		    pkt[9] != IPPROTO_ICMP_NUM || (rd16(pkt + 6) & 0x3fff) ||
-		    csum_fold(csum_add(0, pkt, ihl)) != 0)
+	if (parse_ip(pkt, len, &ip) || ip.frag)
+		return -ENOPROTOOPT;
+	icmp = ip.payload;
+	icmp_len = ip.payload_len;
+	if (ip.family == 4) {
+		if (ip.proto != IPPROTO_ICMP_NUM || icmp_len < 8 + 20 + 8 ||
+		    icmp[0] != 3 || icmp[1] != 4)
 			return -ENOPROTOOPT;
-		icmp = pkt + ihl;
-		icmp_len = rd16(pkt + 2) - ihl;
-		if (icmp_len < 8 + 20 + 8 || icmp[0] != 3 || icmp[1] != 4 ||
-		    csum_fold(csum_add(0, icmp, icmp_len)) != 0)
+		sum = 0;
+	} else {
+		if (ip.proto != IPPROTO_ICMPV6_NUM || icmp_len < 8 + 40 + 8 ||
+		    icmp[0] != 2 || icmp[1] != 0)
 			return -ENOPROTOOPT;
-		in = icmp + 8;
-		in_len = icmp_len - 8;
+		/* RFC 8200 8.1 pseudo-header: the addresses are adjacent. */
+		sum = csum_add(0, ip.saddr, 32) + (uint32_t)icmp_len +
+		      IPPROTO_ICMPV6_NUM;
+	}
+	if (csum_fold(csum_add(sum, icmp, icmp_len)) != 0)
+		return -ENOPROTOOPT;
+	in = icmp + 8;
+	if (ip.family == 4) {
 		ihl = (size_t)(in[0] & 0xf) * 4;
-		if (in[0] >> 4 != 4 || ihl < 20 || in_len < ihl + 8 ||
+		if (in[0] >> 4 != 4 || ihl < 20 || icmp_len - 8 < ihl + 8 ||
 		    in[9] != IPPROTO_TCP_NUM)
 			return -ENOPROTOOPT;
-		ptb->family = 4;
 		ptb->laddr = in + 12;
 		ptb->raddr = in + 16;
 		ptb->mtu = rd16(icmp + 6);
-	} else if (len >= 40 && pkt[0] >> 4 == 6) {
-		icmp_len = rd16(pkt + 4);
-		if (pkt[6] != IPPROTO_ICMPV6_NUM || 40 + icmp_len > len)
-			return -ENOPROTOOPT;
-		icmp = pkt + 40;
-		if (icmp_len < 8 + 40 + 8 || icmp[0] != 2 || icmp[1] != 0)
-			return -ENOPROTOOPT;
-		sum = csum_add(sum, pkt + 8, 32);
-		sum += (uint32_t)icmp_len + IPPROTO_ICMPV6_NUM;
-		if (csum_fold(csum_add(sum, icmp, icmp_len)) != 0)
-			return -ENOPROTOOPT;
-		in = icmp + 8;
+	} else {
 		ihl = 40;
 		if (in[0] >> 4 != 6 || in[6] != IPPROTO_TCP_NUM)
 			return -ENOPROTOOPT;
-		ptb->family = 6;
 		ptb->laddr = in + 8;
 		ptb->raddr = in + 24;
 		ptb->mtu = rd32(icmp + 4);
-	} else {
-		return -ENOPROTOOPT;
 	}
+	ptb->family = ip.family;
 	memcpy(&ptb->lport, in + ihl, 2);
 	memcpy(&ptb->rport, in + ihl + 2, 2);
 	ptb->seq = rd32(in + ihl + 4);

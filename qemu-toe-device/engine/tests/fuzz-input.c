@@ -1518,63 +1518,21 @@ static void op_mangle(struct fz_conn *c)
  */
 static void op_ptb(struct fz_conn *c)
 {
-	size_t ip, alen, icmp_len, len;
 	struct toe_engine_conn_info info;
-	uint8_t *p = fz.buf, *icmp, *in;
-	uint32_t seq, mtu, sum;
+	uint32_t seq, mtu;
+	size_t len;
 	int ret;
 
 	if (!c->family)
 		return;
 	c = holder(c);
-	ip = c->family == 4 ? 20 : 40;
-	alen = c->family == 4 ? 4 : 16;
-	icmp_len = 8 + ip + 8;
-	len = ip + icmp_len;
 	seq = c->acked + in16() % (c->sent_max - c->acked + 1);
 	if (!(in8() & 3))
 		seq = in32();
 	mtu = c->family == 4 ? in16() : in16() + (in8() & 1 ? 1200 : 0);
-	memset(p, 0, len);
-	icmp = p + ip;
-	in = icmp + 8;
-	if (c->family == 4) {
-		in[0] = 0x45;
-		in[9] = 6;
-		memcpy(in + 12, c->laddr, alen);
-		memcpy(in + 16, c->raddr, alen);
-		p[0] = 0x45;
-		wr16(p + 2, (uint16_t)len);
-		p[9] = 1;
-		memcpy(p + 12, c->raddr, alen);
-		memcpy(p + 16, c->laddr, alen);
-		wr16(p + 10, fold(sum16(0, p, 20)));
-		icmp[0] = 3;
-		icmp[1] = 4;
-		wr16(icmp + 6, (uint16_t)mtu);
-	} else {
-		in[0] = 0x60;
-		in[6] = 6;
-		memcpy(in + 8, c->laddr, alen);
-		memcpy(in + 24, c->raddr, alen);
-		p[0] = 0x60;
-		wr16(p + 4, (uint16_t)icmp_len);
-		p[6] = 58;
-		memcpy(p + 8, c->raddr, alen);
-		memcpy(p + 24, c->laddr, alen);
-		icmp[0] = 2;
-		wr32(icmp + 4, mtu);
-	}
-	memcpy(in + ip, &c->lport, 2);
-	memcpy(in + ip + 2, &c->rport, 2);
-	wr32(in + ip + 4, seq);
-	if (c->family == 4) {
-		wr16(icmp + 2, fold(sum16(0, icmp, icmp_len)));
-	} else {
-		sum = sum16(sum16(0, p + 8, 32), icmp, icmp_len);
-		wr16(icmp + 2, fold(sum + (uint32_t)icmp_len + 58));
-	}
-	ret = feed(p, len);
+	len = pkt_icmp_ptb(fz.buf, c->family, c->laddr, c->raddr,
+			   ntohs(c->lport), ntohs(c->rport), seq, mtu);
+	ret = feed(fz.buf, len);
 	FZ_CHECK(ret == (c->life == FZ_LIVE ? 1 : 0) || c->life != FZ_LIVE,
 		 "conn %d: PMTU error about it gave %d", slot_of(c), ret);
 	if (c->life == FZ_LIVE &&

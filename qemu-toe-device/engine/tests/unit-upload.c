@@ -162,64 +162,11 @@ static void req_reasm_mem(void)
 	EXPECT_GE(fx_info(f).rcv_nxt, FX_IRS + 2 * FX_MSS);
 }
 
-/*
- * An ICMP "too big" error quoting our segment at @seq, from the path
- * towards the peer: v4 type 3 code 4 (RFC 1191), v6 type 2 (RFC 8201).
- */
+/* An ICMP "too big" error quoting our segment at @seq. */
 static size_t ptb_pkt(struct fx *f, uint8_t *p, uint32_t seq, uint32_t mtu)
 {
-	size_t alen = f->family == 4 ? 4 : 16, ip = f->family == 4 ? 20 : 40;
-	size_t icmp_len = 8 + ip + 8;
-	uint8_t *icmp = p + ip, *in = icmp + 8;
-	uint32_t sum = 0;
-
-	memset(p, 0, ip + icmp_len);
-	/* The quoted segment: ours, to the peer. */
-	if (f->family == 4) {
-		in[0] = 0x45;
-		wr16(in + 2, 1500);
-		in[8] = 64;
-		in[9] = 6;
-		memcpy(in + 12, f->laddr, alen);
-		memcpy(in + 16, f->raddr, alen);
-	} else {
-		in[0] = 0x60;
-		wr16(in + 4, 1460);
-		in[6] = 6;
-		in[7] = 64;
-		memcpy(in + 8, f->laddr, alen);
-		memcpy(in + 24, f->raddr, alen);
-	}
-	wr16(in + ip, f->lport);
-	wr16(in + ip + 2, f->rport);
-	wr32(in + ip + 4, seq);
-	/* The error, from a router (here: the peer's address). */
-	if (f->family == 4) {
-		p[0] = 0x45;
-		wr16(p + 2, (uint16_t)(ip + icmp_len));
-		p[8] = 64;
-		p[9] = 1;
-		memcpy(p + 12, f->raddr, alen);
-		memcpy(p + 16, f->laddr, alen);
-		wr16(p + 10, fold(sum16(0, p, 20)));
-		icmp[0] = 3;
-		icmp[1] = 4;
-		wr16(icmp + 6, (uint16_t)mtu);
-		wr16(icmp + 2, fold(sum16(0, icmp, icmp_len)));
-	} else {
-		p[0] = 0x60;
-		wr16(p + 4, (uint16_t)icmp_len);
-		p[6] = 58;
-		p[7] = 64;
-		memcpy(p + 8, f->raddr, alen);
-		memcpy(p + 24, f->laddr, alen);
-		icmp[0] = 2;
-		wr32(icmp + 4, mtu);
-		sum = sum16(sum16(0, p + 8, 32), icmp, icmp_len);
-		sum += (uint32_t)icmp_len + 58;
-		wr16(icmp + 2, fold(sum));
-	}
-	return ip + icmp_len;
+	return pkt_icmp_ptb(p, f->family, f->laddr, f->raddr, f->lport,
+			    f->rport, seq, mtu);
 }
 
 /*
