@@ -19,7 +19,6 @@
 #define TOE_MAX_MSS		(65535 - 20 - 20 - 40)
 #define TOE_MAX_WINDOW		(1u << 30)
 #define TOE_MAX_CWND		(1u << 20)
-#define TOE_MAX_INFLIGHT	(1u << 30)
 
 void toe_engine_config_default(struct toe_engine_config *cfg,
 			       uint32_t capacity)
@@ -272,8 +271,9 @@ static bool state_valid(const struct toe_conn_state *st)
 	if (mss < TOE_MIN_MSS || mss > TOE_MAX_MSS || adv_mss < TOE_MIN_MSS ||
 	    adv_mss > TOE_MAX_MSS)
 		return false;
+	/* The limit is on data; a FIN after it takes one more sequence. */
 	if (seq_lt(nxt, una) || seq_lt(wseq, nxt) ||
-	    wseq - una > TOE_MAX_INFLIGHT)
+	    wseq - una > TOE_ENGINE_MAX_INFLIGHT + fin_out)
 		return false;
 	if (fin_out != fin_sent_state(st->state) ||
 	    fin_in != fin_rcvd_state(st->state))
@@ -605,7 +605,7 @@ int toe_engine_send_queued(struct toe_engine *eng, int id, uint32_t write_seq,
 	if (c->fin_queued)
 		return -EPIPE;
 	if (seq_lt(write_seq, c->write_seq) ||
-	    write_seq - c->snd_una > TOE_MAX_INFLIGHT)
+	    write_seq - c->snd_una > TOE_ENGINE_MAX_INFLIGHT)
 		return -EINVAL;
 	c->write_seq = write_seq;
 	toe_output(eng, c, now_us);

@@ -232,7 +232,16 @@ int toe_engine_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
 uint64_t toe_engine_timers(struct toe_engine *eng, uint64_t now_us);
 uint64_t toe_engine_next_deadline(const struct toe_engine *eng);
 
-/* The host queued send data up to @write_seq (a later sequence). */
+/*
+ * The most send data a connection holds unacknowledged: write_seq less
+ * snd_una, less the FIN's sequence if one is queued.
+ */
+#define TOE_ENGINE_MAX_INFLIGHT	(1u << 30)
+
+/*
+ * The host queued send data up to @write_seq (a later sequence, at most
+ * TOE_ENGINE_MAX_INFLIGHT past snd_una, else -EINVAL).
+ */
 int toe_engine_send_queued(struct toe_engine *eng, int id, uint32_t write_seq,
 			   uint64_t now_us);
 /* The host freed @bytes of receive space. */

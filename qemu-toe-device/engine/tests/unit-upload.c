@@ -396,6 +396,38 @@ static void roundtrip(void)
 		  f->cfg.delack_us / 1000);
 }
 
+/*
+ * The most send data the engine holds, then a FIN: the state uploaded
+ * has one sequence more than the data limit, and adopt takes it back.
+ */
+static void roundtrip_full_inflight_fin(void)
+{
+	struct fx *f = fx_setup(4);
+	struct toe_engine_upload res;
+	struct toe_conn_state st;
+
+	if (!f)
+		return;
+	if (!EXPECT_EQ(fx_queue(f, TOE_ENGINE_MAX_INFLIGHT), 0))
+		return;
+	/* One byte more is refused. */
+	EXPECT_EQ(toe_engine_send_queued(f->eng, f->id, f->snd_end + 1,
+					 f->now), -EINVAL);
+	EXPECT_EQ(toe_engine_shutdown(f->eng, f->id, f->now), 0);
+	fx_drain(f);
+	fx_drain_ev(f);
+	if (!EXPECT_EQ(toe_engine_upload(f->eng, f->id, &st, &res, f->now), 0))
+		return;
+	EXPECT_EQ(st.state, TOE_TCP_FIN_WAIT1);
+	EXPECT_EQ(le32toh(st.write_seq) - le32toh(st.snd_una),
+		  TOE_ENGINE_MAX_INFLIGHT + 1);
+	if (!EXPECT_OP(fx_adopt(f, &st), >=, 0))
+		return;
+	EXPECT_EQ(fx_info(f).state, TOE_TCP_FIN_WAIT1);
+	/* As in the state, write_seq counts the FIN. */
+	EXPECT_EQ(fx_info(f).write_seq, FX_ISS + TOE_ENGINE_MAX_INFLIGHT + 1);
+}
+
 /* In-order data the caller refused earlier is offered again. */
 static void held_delivered(void)
 {
@@ -714,6 +746,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(state_matches),
 	UNIT_CASE(tuple_released),
 	UNIT_CASE(roundtrip),
+	UNIT_CASE(roundtrip_full_inflight_fin),
 	UNIT_CASE(held_delivered),
 	UNIT_CASE(held_without_space),
 	UNIT_CASE(held_several_segments),
