@@ -85,7 +85,7 @@ enum toe_ring_id {
 
 #define TOE_ID_MAGIC		0x31454f54	/* "TOE1" in memory order */
 #define TOE_VERSION_MAJOR	1
-#define TOE_VERSION_MINOR	0
+#define TOE_VERSION_MINOR	1	/* 1: connection offload */
 #define TOE_VERSION		((TOE_VERSION_MAJOR << 16) | TOE_VERSION_MINOR)
 
 /* TOE_REG_FEATURES */
@@ -232,7 +232,10 @@ struct toe_cmd {
 	__le64 handle;		/* host's handle, opaque to the device */
 	__le32 conn_id;		/* device's connection id or TOE_CONN_NONE */
 	__le32 payload_len;	/* bytes at payload_addr, <= TOE_CMD_MAX_PAYLOAD */
-	__le64 payload_addr;	/* 0 when payload_len is 0 */
+	union {
+		__le64 payload_addr;	/* with a payload */
+		__le64 arg;		/* without one: the opcode's argument */
+	};
 };
 TOE_HW_ASSERT_SIZE(struct toe_cmd, 32);
 
@@ -261,12 +264,95 @@ TOE_HW_ASSERT_SIZE(struct toe_evt, 32);
  */
 enum toe_cmd_opcode {
 	TOE_CMD_NOP = 0x0001,
+	TOE_CMD_DIVERT = 0x0010,
+	TOE_CMD_OFFLOAD = 0x0011,
+	TOE_CMD_UNDIVERT = 0x0012,
+	TOE_CMD_UPLOAD = 0x0013,
+	TOE_CMD_SEND = 0x0014,
+	TOE_CMD_RECV_FREED = 0x0015,
+	TOE_CMD_SHUTDOWN = 0x0016,
+	TOE_CMD_ABORT = 0x0017,
 };
+
+/*
+ * Connection offload (TOE_FEAT_OFFLOAD_IPV4/IPV6). A device connection
+ * slot, named by its conn_id, lives from DIVERT to UNDIVERT or ABORT:
+ *
+ *   DIVERT    payload struct toe_tuple; conn_id TOE_CONN_NONE. The device
+ *             takes a slot and from now on holds every frame of the
+ *             4-tuple that arrives, in order, instead of passing it to
+ *             the L2 RX ring. Completes with the slot in the event's
+ *             conn_id. INVAL (bad tuple), BUSY (tuple already diverted),
+ *             NOSPC (no slot).
+ *   OFFLOAD   payload struct toe_offload_req; conn_id from DIVERT, whose
+ *             tuple the state must carry. The engine adopts the state and
+ *             then processes the frames held, in order. INVAL (state or
+ *             buffers refused), BUSY (slot not diverted, or tuple
+ *             mismatch), NOSPC (engine full).
+ *   UPLOAD    payload: TOE_CONN_STATE_SIZE bytes the device fills with
+ *             the final struct toe_conn_state; conn_id offloaded. The
+ *             engine lets go of the connection; the slot is diverted
+ *             again and holds, first, the data the engine had received
+ *             and not placed (as the frames the peer sent), then what
+ *             arrives. The host owns [snd_una, write_seq) of its send
+ *             buffer and [state's rcv_nxt at offload, rcv_nxt) of its
+ *             receive buffer. BUSY (slot not offloaded).
+ *   UNDIVERT  no payload; conn_id diverted (not offloaded). The held
+ *             frames go to the L2 RX ring, in order, ahead of later
+ *             ones of the tuple, and the slot is freed. This commits an
+ *             upload, or undoes a DIVERT.
+ *   SEND      arg: the new write_seq (low 32 bits). The host put the
+ *             bytes up to it in the send buffer. INVAL (behind the last
+ *             one, or more than the buffer holds past snd_una), BUSY
+ *             (after SHUTDOWN).
+ *   RECV_FREED arg: bytes of the receive buffer the host freed.
+ *   SHUTDOWN  no payload: after the data queued, send a FIN.
+ *   ABORT     no payload: send a RST and free the slot (offloaded or
+ *             diverted; held frames are dropped).
+ *
+ * Every conn_id is checked: NOENT for one that is not a live slot.
+ */
+
+/* A TCP connection's 4-tuple, as struct toe_conn_state carries it. */
+struct toe_tuple {
+	__u8 family;		/* 4 or 6 */
+	__u8 reserved[3];	/* zero */
+	__be16 local_port;
+	__be16 remote_port;
+	__u8 local_addr[16];	/* network order; IPv4 in the first 4 bytes */
+	__u8 remote_addr[16];
+};
+TOE_HW_ASSERT_SIZE(struct toe_tuple, 40);
+
+/*
+ * Send and receive buffers: host memory the device reads and writes for
+ * an offloaded connection, each a power of two in size. The byte of
+ * sequence q lives at buf + ((q - base) & (size - 1)), where base is the
+ * state's snd_una (send) or rcv_nxt (receive) at OFFLOAD. The host keeps
+ * send data until TOE_EVT_ACKED passes it and frees receive space with
+ * RECV_FREED once it has read it.
+ */
+#define TOE_BUF_MIN_SIZE	4096
+#define TOE_BUF_MAX_SIZE	(1u << 30)
 
 enum toe_evt_type {
 	TOE_EVT_CMD_DONE = 0x0001,	/* a command completed */
 	TOE_EVT_UPLOAD_REQ = 0x0002,	/* device asks to give a conn back */
+	TOE_EVT_ACKED = 0x0003,		/* value: snd_una */
+	TOE_EVT_RECV = 0x0004,		/* value: end of data placed */
+	TOE_EVT_STATE = 0x0005,		/* value: enum toe_tcp_state */
+	TOE_EVT_CLOSED = 0x0006,	/* slot freed; status says why */
 };
+
+/*
+ * Connection events carry the slot's conn_id and the handle the host gave
+ * at DIVERT. ACKED, RECV and STATE report the latest value: the device
+ * coalesces them (one of each per connection waits at most) and posts
+ * them in that order, so data comes before the FIN that follows it. None
+ * is dropped for want of event slots: they wait for the host to post
+ * more. CLOSED (status OK for an orderly close, RESET, TIMEDOUT or IO)
+ * comes last; the slot and conn_id are free after it.
+ */
 
 /* Upload request reasons (toe_evt.reason). */
 enum toe_upload_reason {
@@ -290,6 +376,9 @@ enum toe_status {
 	TOE_STS_OPNOTSUPP = 5,	/* unknown opcode */
 	TOE_STS_BUSY = 6,	/* connection in a state that refuses it */
 	TOE_STS_TOOBIG = 7,	/* payload_len over the limit */
+	TOE_STS_RESET = 8,	/* CLOSED: the peer reset the connection */
+	TOE_STS_TIMEDOUT = 9,	/* CLOSED: the peer stopped answering */
+	TOE_STS_IO = 10,	/* CLOSED: the send buffer was unreadable */
 };
 
 /* ------------------------------------------------------------------------
@@ -384,5 +473,20 @@ struct toe_conn_state {
 	__u8 reserved[80];	/* zero; room for later versions */
 };
 TOE_HW_ASSERT_SIZE(struct toe_conn_state, 256);
+#define TOE_CONN_STATE_SIZE	256
+
+/* TOE_CMD_OFFLOAD's payload. */
+struct toe_offload_req {
+	struct toe_conn_state state;	/* as captured; 256 bytes */
+	__u8 peer_mac[6];	/* next hop: the engine's frames go there */
+	__le16 reserved0;	/* zero */
+	__le64 snd_buf;		/* send buffer, holding [snd_una, write_seq) */
+	__le64 rcv_buf;		/* receive buffer, empty */
+	__le32 snd_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
+	__le32 rcv_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
+	__le32 rcv_space;	/* receive bytes the host grants now, <= size */
+	__le32 reserved[7];	/* zero */
+};
+TOE_HW_ASSERT_SIZE(struct toe_offload_req, 320);
 
 #endif /* _TOE_HW_H */

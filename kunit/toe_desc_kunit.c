@@ -161,7 +161,10 @@ static const struct toe_sts_case toe_sts_cases[] = {
 	{ TOE_STS_OPNOTSUPP, -EOPNOTSUPP },
 	{ TOE_STS_BUSY, -EBUSY },
 	{ TOE_STS_TOOBIG, -EMSGSIZE },
-	{ 8, -EIO },
+	{ TOE_STS_RESET, -ECONNRESET },
+	{ TOE_STS_TIMEDOUT, -ETIMEDOUT },
+	{ TOE_STS_IO, -EIO },
+	{ 11, -EIO },
 	{ 0xffffffff, -EIO },
 };
 

@@ -44,15 +44,24 @@ static enum toe_status toe_cmd_nop(TOEPCIState *s, uint64_t addr,
  * *value (the event's value field) and returns a TOE_STS_*.
  */
 static enum toe_status toe_cmd_exec(TOEPCIState *s, const struct toe_cmd *cmd,
-                                    uint32_t *value)
+                                    uint32_t *value, uint32_t *conn_id)
 {
     uint16_t opcode = le16_to_cpu(cmd->opcode);
     uint32_t len = le32_to_cpu(cmd->payload_len);
     uint64_t addr = le64_to_cpu(cmd->payload_addr);
+    enum toe_status sts;
 
     *value = 0;
     switch (opcode) {
     case TOE_CMD_NOP:
+    case TOE_CMD_DIVERT:
+    case TOE_CMD_OFFLOAD:
+    case TOE_CMD_UNDIVERT:
+    case TOE_CMD_UPLOAD:
+    case TOE_CMD_SEND:
+    case TOE_CMD_RECV_FREED:
+    case TOE_CMD_SHUTDOWN:
+    case TOE_CMD_ABORT:
         break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR, "toe-pci: unknown command opcode"
@@ -64,24 +73,27 @@ static enum toe_status toe_cmd_exec(TOEPCIState *s, const struct toe_cmd *cmd,
                       " limit %u\n", len, TOE_CMD_MAX_PAYLOAD);
         return TOE_STS_TOOBIG;
     }
-    if (!toe_dma_range_ok(addr, len)) {
+    if (len && !toe_dma_range_ok(addr, len)) {
         qemu_log_mask(LOG_GUEST_ERROR, "toe-pci: command payload 0x%" PRIx64
                       "+%u wraps\n", addr, len);
         return TOE_STS_FAULT;
     }
 
-    switch (opcode) {
-    case TOE_CMD_NOP:
-    default:
+    if (opcode == TOE_CMD_NOP) {
         return toe_cmd_nop(s, addr, len, value);
     }
+    sts = toe_offload_cmd(s, cmd, conn_id);
+    if (sts == TOE_STS_OK && opcode == TOE_CMD_DIVERT) {
+        *value = *conn_id;
+    }
+    return sts;
 }
 
 /*
  * Write an event into the slot at the event ring's HEAD: every field with
  * flags 0 first, then flags = TOE_DESC_DONE. False on a ring fault.
  */
-static bool toe_evt_post(TOEPCIState *s, struct toe_evt *evt)
+bool toe_evt_post(TOEPCIState *s, struct toe_evt *evt)
 {
     PCIDevice *pci = PCI_DEVICE(s);
     TOERing *r = &s->ring[TOE_RING_EVT];
@@ -126,7 +138,7 @@ void toe_cmd_run(TOEPCIState *s)
         struct toe_cmd cmd;
         struct toe_evt evt = { 0 };
         enum toe_status sts;
-        uint32_t value;
+        uint32_t value, conn_id;
 
         if (er->head == er->tail) {
             trace_toe_cmd_stall(cr->head, er->head);
@@ -141,13 +153,14 @@ void toe_cmd_run(TOEPCIState *s)
                       le32_to_cpu(cmd.payload_len),
                       le64_to_cpu(cmd.payload_addr));
 
-        sts = toe_cmd_exec(s, &cmd, &value);
+        conn_id = le32_to_cpu(cmd.conn_id);
+        sts = toe_cmd_exec(s, &cmd, &value, &conn_id);
         s->stats.cmds++;
 
         evt.type = cpu_to_le16(TOE_EVT_CMD_DONE);
         evt.tag = cmd.tag;
         evt.handle = cmd.handle;
-        evt.conn_id = cmd.conn_id;
+        evt.conn_id = cpu_to_le32(conn_id);
         evt.status = cpu_to_le32(sts);
         evt.opcode = cmd.opcode;
         evt.reason = cpu_to_le16(TOE_UPLOAD_NONE);
@@ -168,4 +181,6 @@ void toe_cmd_run(TOEPCIState *s)
     if (posted) {
         toe_intr_raise(s, TOE_INTR_EVT);
     }
+    /* Connection events wait for the same slots. */
+    toe_offload_kick(s);
 }

@@ -144,9 +144,13 @@ bool toe_l2_can_receive(NetClientState *nc)
     return toe_ring_runnable(s, TOE_RING_L2_RX) && r->head != r->tail;
 }
 
-/* The driver posted buffers or enabled the device: deliver what waited. */
+/*
+ * The driver posted buffers or enabled the device: deliver what waited,
+ * the frames connection offload lets go of first (they are older).
+ */
 void toe_l2_rx_kick(TOEPCIState *s)
 {
+    toe_offload_kick(s);
     if (toe_l2_can_receive(qemu_get_queue(s->nic))) {
         qemu_flush_queued_packets(qemu_get_queue(s->nic));
     }
@@ -209,16 +213,12 @@ static bool toe_rx_fill(TOEPCIState *s, const uint8_t *buf, size_t size,
     return true;
 }
 
-static ssize_t toe_l2_do_receive(TOEPCIState *s, const uint8_t *buf,
-                                 size_t size)
+/* Put a frame in the L2 RX ring: size if taken or dropped, 0 if no room. */
+static ssize_t toe_l2_rx_ring(TOEPCIState *s, const uint8_t *buf, size_t size)
 {
-    NetClientState *nc = qemu_get_queue(s->nic);
     TOERing *r = &s->ring[TOE_RING_L2_RX];
     bool used = false;
 
-    if (!toe_l2_can_receive(nc)) {
-        return 0;       /* queued by the net layer until we flush */
-    }
     if (r->fault || size < TOE_L2_MIN_FRAME || size > TOE_L2_MAX_FRAME) {
         trace_toe_rx_drop(size, r->fault);
         s->stats.rx_dropped++;
@@ -250,6 +250,29 @@ static ssize_t toe_l2_do_receive(TOEPCIState *s, const uint8_t *buf,
         return size;
     }
     return 0;           /* out of buffers: queue it */
+}
+
+/*
+ * A frame for the host that connection offload held back: false if the
+ * RX ring has no room for it now (the caller keeps it and tries again).
+ */
+bool toe_l2_deliver(TOEPCIState *s, const uint8_t *buf, size_t size)
+{
+    return toe_l2_can_receive(qemu_get_queue(s->nic)) &&
+           toe_l2_rx_ring(s, buf, size) != 0;
+}
+
+static ssize_t toe_l2_do_receive(TOEPCIState *s, const uint8_t *buf,
+                                 size_t size)
+{
+    if (!toe_l2_can_receive(qemu_get_queue(s->nic))) {
+        return 0;       /* queued by the net layer until we flush */
+    }
+    /* Frames of diverted and offloaded connections never reach the ring. */
+    if (toe_offload_rx(s, buf, size)) {
+        return size;
+    }
+    return toe_l2_rx_ring(s, buf, size);
 }
 
 /*

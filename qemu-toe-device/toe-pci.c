@@ -5,12 +5,13 @@
  * (TOE_NUM_VECTORS vectors). The device attaches to any QEMU netdev.
  * This file wires the device into QEMU: BARs, MSI-X, INTx, the netdev,
  * properties, reset and VMState. The behaviour is in toe-regs.c,
- * toe-l2.c and toe-cmd.c.
+ * toe-l2.c, toe-cmd.c and toe-offload.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
@@ -104,6 +105,14 @@ static void toe_pci_realize(PCIDevice *pci, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
 
+    toe_offload_init(s, errp);
+    if (!s->offload) {
+        qemu_del_nic(s->nic);
+        s->nic = NULL;
+        msix_unuse_all_vectors(pci);
+        msix_uninit_exclusive_bar(pci);
+        return;
+    }
     toe_reset_state(s);
 }
 
@@ -111,6 +120,7 @@ static void toe_pci_exit(PCIDevice *pci)
 {
     TOEPCIState *s = TOE_PCI(pci);
 
+    toe_offload_fini(s);
     qemu_del_nic(s->nic);
     s->nic = NULL;
     msix_unuse_all_vectors(pci);
@@ -173,10 +183,27 @@ static int toe_pci_post_load(void *opaque, int version_id)
     return 0;
 }
 
+/*
+ * The engine's connections are not migrated: refuse while any slot is in
+ * use, so that the host uploads them first rather than lose them.
+ */
+static int toe_pci_pre_save(void *opaque)
+{
+    TOEPCIState *s = opaque;
+
+    if (toe_offload_busy(s)) {
+        error_report("toe-pci: connections are offloaded; upload them"
+                     " before migrating");
+        return -EBUSY;
+    }
+    return 0;
+}
+
 static const VMStateDescription vmstate_toe_pci = {
     .name = "toe-pci",
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_save = toe_pci_pre_save,
     .post_load = toe_pci_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, TOEPCIState),

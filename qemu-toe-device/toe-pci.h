@@ -5,6 +5,7 @@
  * toe-regs.c  the register file, errors, interrupts, reset
  * toe-l2.c    the L2 transmit and receive rings
  * toe-cmd.c   the command and event rings
+ * toe-offload.c  connection slots, the TCP engine and its data path
  *
  * The hardware interface itself is toe_hw.h (include/ in the toe tree),
  * the same header the Linux driver compiles.
@@ -26,7 +27,7 @@
 OBJECT_DECLARE_SIMPLE_TYPE(TOEPCIState, TOE_PCI)
 
 #define TOE_CONN_CAPACITY_DEFAULT 1024
-#define TOE_CONN_CAPACITY_MAX     (1u << 20)
+#define TOE_CONN_CAPACITY_MAX     65536     /* the engine's limit */
 
 /* One descriptor ring as the driver configured it. */
 typedef struct TOERing {
@@ -48,7 +49,16 @@ typedef struct TOEStats {
     uint64_t cmds;
     uint64_t cmds_refused;
     uint64_t events;
+    uint64_t offloads;          /* OFFLOAD commands the engine took */
+    uint64_t uploads;
+    uint64_t held_frames;       /* frames held for diverted slots */
+    uint64_t hold_dropped;      /* ... dropped: a slot's queue was full */
+    uint64_t eng_rx_frames;     /* frames the engine took from the wire */
+    uint64_t eng_tx_frames;     /* frames the engine sent */
+    uint64_t eng_tx_dropped;    /* engine packets with no slot to send by */
 } TOEStats;
+
+typedef struct TOEOffload TOEOffload;
 
 struct TOEPCIState {
     PCIDevice parent_obj;
@@ -71,6 +81,7 @@ struct TOEPCIState {
     TOERing ring[TOE_NUM_RINGS];
 
     TOEStats stats;
+    TOEOffload *offload;        /* toe-offload.c's; not migrated */
 
     /* Not migrated: recursion guards for the ring engines. */
     bool tx_running;
@@ -97,7 +108,20 @@ bool toe_l2_can_receive(NetClientState *nc);
 ssize_t toe_l2_receive(NetClientState *nc, const uint8_t *buf, size_t size);
 void toe_l2_rx_kick(TOEPCIState *s);
 
+bool toe_l2_deliver(TOEPCIState *s, const uint8_t *buf, size_t size);
+
 /* toe-cmd.c */
 void toe_cmd_run(TOEPCIState *s);
+bool toe_evt_post(TOEPCIState *s, struct toe_evt *evt);
+
+/* toe-offload.c */
+void toe_offload_init(TOEPCIState *s, Error **errp);
+void toe_offload_reset(TOEPCIState *s);
+void toe_offload_fini(TOEPCIState *s);
+bool toe_offload_busy(TOEPCIState *s);
+bool toe_offload_rx(TOEPCIState *s, const uint8_t *buf, size_t size);
+void toe_offload_kick(TOEPCIState *s);
+enum toe_status toe_offload_cmd(TOEPCIState *s, const struct toe_cmd *cmd,
+                                uint32_t *conn_id);
 
 #endif

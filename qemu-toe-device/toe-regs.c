@@ -333,6 +333,7 @@ void toe_reset_state(TOEPCIState *s)
     s->intr_mask = TOE_INTR_ALL;
     s->scratch = 0;
     memset(s->ring, 0, sizeof(s->ring));
+    toe_offload_reset(s);
     toe_intr_update(s);
 }
 
@@ -399,7 +400,8 @@ uint64_t toe_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val = TOE_VERSION;
         break;
     case TOE_REG_FEATURES:
-        val = TOE_FEAT_L2 | TOE_FEAT_CMD;
+        val = TOE_FEAT_L2 | TOE_FEAT_CMD | TOE_FEAT_OFFLOAD_IPV4 |
+              TOE_FEAT_OFFLOAD_IPV6;
         break;
     case TOE_REG_CONN_CAPACITY:
         val = s->conn_capacity;

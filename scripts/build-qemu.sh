@@ -12,8 +12,8 @@
 # run with nothing changed is a ninja no-op.
 #
 # Output (stdout, one line): the absolute path of qemu-system-x86_64, or
-# with --qtest, of the toe-pci qtest binary after it has passed (its TAP
-# output goes to stderr). Everything else goes to stderr.
+# with --qtest, of the directory of the toe-pci qtest binaries (each
+# tests/*-test.c) after they have passed (their TAP output goes to stderr). Everything else goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -98,17 +98,21 @@ rsync -c "$HW_HEADER" "$TREE/hw/net/toe/toe_hw.h"
 # The engine includes "toe_hw.h" from its own directory in QEMU's tree.
 rsync -c "$HW_HEADER" "$TREE/hw/net/toe/engine/toe_hw.h"
 
-QTEST_SRC=$DEVICE_DIR/tests/toe-pci-test.c
-if [ -f "$QTEST_SRC" ]; then
-	rsync -c "$QTEST_SRC" "$TREE/tests/qtest/toe-pci-test.c"
-	grep -qF "'toe-pci-test'" "$TREE/tests/qtest/meson.build" ||
-		sed -i "s|^qtests_x86_64 = qtests_i386\$|& + ['toe-pci-test']|" \
+# The qtests: every tests/*-test.c is one binary; tests/*.h they share.
+QTESTS=()
+for src in "$DEVICE_DIR"/tests/*-test.c; do
+	[ -f "$src" ] || continue
+	name=$(basename "$src" .c)
+	QTESTS+=("$name")
+	grep -qF "'$name'" "$TREE/tests/qtest/meson.build" ||
+		sed -i "s|^qtests_x86_64 = qtests_i386.*|& + ['$name']|" \
 			"$TREE/tests/qtest/meson.build"
-	grep -qF "'toe-pci-test'" "$TREE/tests/qtest/meson.build" ||
-		die "could not add toe-pci-test to tests/qtest/meson.build"
-elif [ "$QTEST" = 1 ]; then
-	die "--qtest: missing $QTEST_SRC"
-fi
+	grep -qF "'$name'" "$TREE/tests/qtest/meson.build" ||
+		die "could not add $name to tests/qtest/meson.build"
+done
+[ ${#QTESTS[@]} -gt 0 ] || [ "$QTEST" = 0 ] ||
+	die "--qtest: no $DEVICE_DIR/tests/*-test.c"
+rsync -c "$DEVICE_DIR"/tests/*.[ch] "$TREE/tests/qtest/"
 
 # --- configure once, then ninja -----------------------------------------
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -120,7 +124,11 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 
 targets=(qemu-system-x86_64)
-[ "$QTEST" = 1 ] && targets+=(tests/qtest/toe-pci-test)
+if [ "$QTEST" = 1 ]; then
+	for name in "${QTESTS[@]}"; do
+		targets+=("tests/qtest/$name")
+	done
+fi
 log "ninja ${targets[*]} in $BUILD"
 ninja -C "$BUILD" -j"$(nproc)" "${targets[@]}" >"$DIR/build.log" 2>&1 ||
 	{ grep -E -B2 -A12 'error|FAILED' "$DIR/build.log" | tail -60 >&2;
@@ -140,10 +148,14 @@ for fw in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
 done
 
 if [ "$QTEST" = 1 ]; then
-	log "running toe-pci-test"
-	QTEST_QEMU_BINARY=$QEMU "$BUILD/tests/qtest/toe-pci-test" --tap -k >&2 ||
-		die "toe-pci-test failed"
-	echo "$BUILD/tests/qtest/toe-pci-test"
+	rc=0
+	for name in "${QTESTS[@]}"; do
+		log "running $name"
+		QTEST_QEMU_BINARY=$QEMU "$BUILD/tests/qtest/$name" --tap -k >&2 ||
+			rc=1
+	done
+	[ $rc -eq 0 ] || die "a qtest failed"
+	echo "$BUILD/tests/qtest"
 else
 	echo "$QEMU"
 fi

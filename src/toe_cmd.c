@@ -33,7 +33,7 @@ struct toe_cmd_waiter {
 
 /**
  * toe_status_to_errno() - map a command status from the device to an errno.
- * @status: TOE_STS_* from a TOE_EVT_CMD_DONE event
+ * @status: TOE_STS_* from a TOE_EVT_CMD_DONE or TOE_EVT_CLOSED event
  *
  * The one place where device status codes become errnos.
  *
@@ -59,6 +59,10 @@ int toe_status_to_errno(u32 status)
 		return -EBUSY;
 	case TOE_STS_TOOBIG:
 		return -EMSGSIZE;
+	case TOE_STS_RESET:
+		return -ECONNRESET;
+	case TOE_STS_TIMEDOUT:
+		return -ETIMEDOUT;
 	default:
 		return -EIO;
 	}

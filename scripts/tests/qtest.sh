@@ -1,7 +1,9 @@
 #!/bin/bash
 # qtest.sh - QEMU's own kind of device test: qemu-toe-device/tests/
 # toe-pci-test.c drives the device's registers and rings directly from
-# the host (malformed values included) and checks what it answers.
+# the host (malformed values included) and checks what it answers;
+# toe-offload-test.c drives connection offload, the test being the TCP
+# peer on the socket netdev as well as the driver.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
