@@ -254,11 +254,16 @@ void toe_output(struct toe_engine *eng, struct toe_conn *c, uint64_t now_us)
 	if (!c->used)
 		return;
 	if (can_send_data(c->state)) {
+		/*
+		 * A failed read_send reports an error, whose handler may
+		 * upload or abort the connection: check after each loop.
+		 */
 		while (retransmit_one(eng, c, now_us))
 			;
+		if (!c->used)
+			return;
 		while (send_new(eng, c, now_us))
 			;
-		/* A failed read_send's error may have released it. */
 		if (!c->used)
 			return;
 	}
