@@ -19,10 +19,6 @@
 #include "toe_capture.h"
 #include "toe_kunit.h"
 
-/* A connected pair over loopback, and the listener it came from. */
-struct toe_pair {
-	struct socket *listener, *client, *server;
-};
 
 struct toe_capture_case {
 	const char *name;
@@ -44,41 +40,6 @@ static void toe_capture_desc(const struct toe_capture_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(toe_capture, toe_capture_cases, toe_capture_desc);
 
-/* The loopback address of @family, port 0; IPv4 as mapped for AF_INET6. */
-static int toe_loopback(int family, bool mapped, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	if (mapped)
-		ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK),
-				       &((struct sockaddr_in6 *)ss)->sin6_addr);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
-	return sizeof(struct sockaddr_in6);
-}
-
-static void toe_set_port(struct sockaddr_storage *ss, __be16 port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = port;
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = port;
-}
-
-static __be16 toe_get_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_port;
-	return ((const struct sockaddr_in6 *)ss)->sin6_port;
-}
-
 /* The 16 address bytes of a toe_tcb for @ss (IPv4 first, mapped or not). */
 static void toe_tcb_addr(const struct sockaddr_storage *ss, u8 addr[16])
 {
@@ -91,61 +52,6 @@ static void toe_tcb_addr(const struct sockaddr_storage *ss, u8 addr[16])
 		memcpy(addr, &sin6->sin6_addr.s6_addr32[3], 4);
 	else
 		memcpy(addr, &sin6->sin6_addr, 16);
-}
-
-static int toe_pair_open(struct kunit *test, struct toe_pair *p,
-			 int listen_family, int client_family)
-{
-	struct sockaddr_storage ss, bound;
-	int len, err;
-
-	err = sock_create_kern(&init_net, listen_family, SOCK_STREAM,
-			       IPPROTO_TCP, &p->listener);
-	if (err)
-		return err;
-	len = toe_loopback(listen_family, false, &ss);
-	err = kernel_bind(p->listener, (struct sockaddr *)&ss, len);
-	if (!err)
-		err = kernel_listen(p->listener, 1);
-	if (err)
-		return err;
-	err = kernel_getsockname(p->listener, (struct sockaddr *)&bound);
-	if (err < 0)
-		return err;
-	/* The client dials the listener's port from its own family. */
-	len = toe_loopback(client_family, client_family != listen_family,
-			   &ss);
-	toe_set_port(&ss, toe_get_port(&bound));
-	err = sock_create_kern(&init_net, client_family, SOCK_STREAM,
-			       IPPROTO_TCP, &p->client);
-	if (err)
-		return err;
-	err = kernel_connect(p->client, (struct sockaddr *)&ss, len, 0);
-	if (err)
-		return err;
-	return kernel_accept(p->listener, &p->server, 0);
-}
-
-static int toe_capture_init(struct kunit *test)
-{
-	struct toe_pair *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
-
-	if (!p)
-		return -ENOMEM;
-	test->priv = p;
-	return 0;
-}
-
-static void toe_capture_exit(struct kunit *test)
-{
-	struct toe_pair *p = test->priv;
-
-	if (p->server)
-		sock_release(p->server);
-	if (p->client)
-		sock_release(p->client);
-	if (p->listener)
-		sock_release(p->listener);
 }
 
 /* A byte of the test's streams: position-dependent, so order shows. */
@@ -240,11 +146,11 @@ static void toe_check_end(struct kunit *test, const char *end,
 	KUNIT_ASSERT_GE(test, kernel_getsockname(sock, sa), 0);
 	toe_tcb_addr(&ss, addr);
 	toe_expect_bytes(test, x->local_addr, addr, 16);
-	KUNIT_EXPECT_EQ(test, x->local_port, toe_get_port(&ss));
+	KUNIT_EXPECT_EQ(test, x->local_port, toe_kunit_port(&ss));
 	KUNIT_ASSERT_GE(test, kernel_getpeername(sock, sa), 0);
 	toe_tcb_addr(&ss, addr);
 	toe_expect_bytes(test, x->remote_addr, addr, 16);
-	KUNIT_EXPECT_EQ(test, x->remote_port, toe_get_port(&ss));
+	KUNIT_EXPECT_EQ(test, x->remote_port, toe_kunit_port(&ss));
 	toe_expect_bytes(test, x->local_addr, y->remote_addr, 16);
 	KUNIT_EXPECT_EQ(test, x->local_port, y->remote_port);
 
@@ -306,12 +212,12 @@ static void toe_check_end(struct kunit *test, const char *end,
 static void capture_matches_kernel(struct kunit *test)
 {
 	const struct toe_capture_case *c = test->param_value;
-	struct toe_pair *p = test->priv;
+	struct toe_kunit_pair *p = test->priv;
 	struct toe_tcb ct, st;
 	struct tcp_info ci, si;
 	enum toe_refusal cwhy, swhy;
 
-	KUNIT_ASSERT_EQ(test, toe_pair_open(test, p, c->listen_family,
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, c->listen_family,
 					    c->client_family), 0);
 	toe_send(test, p->client, 3000, 0);
 	toe_send(test, p->server, 5000, 0);
@@ -344,13 +250,13 @@ static void capture_matches_kernel(struct kunit *test)
 /* Socket options the engine honours reach the capture. */
 static void capture_takes_options(struct kunit *test)
 {
-	struct toe_pair *p = test->priv;
+	struct toe_kunit_pair *p = test->priv;
 	struct socket *sock;
 	struct toe_tcb t;
 	char reno[] = "reno";
 	int err;
 
-	KUNIT_ASSERT_EQ(test, toe_pair_open(test, p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
 	sock = p->client;
 	sock_set_keepalive(sock->sk);
 	KUNIT_ASSERT_EQ(test, toe_setsockopt_int(sock, SOL_TCP, TCP_KEEPIDLE,
@@ -391,11 +297,11 @@ static void capture_takes_options(struct kunit *test)
  */
 static void capture_after_fin(struct kunit *test)
 {
-	struct toe_pair *p = test->priv;
+	struct toe_kunit_pair *p = test->priv;
 	struct toe_tcb ct, st;
 	enum toe_refusal cwhy, swhy;
 
-	KUNIT_ASSERT_EQ(test, toe_pair_open(test, p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
 	toe_send(test, p->client, 100, 0);
 	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(p->client, SHUT_WR), 0);
 	KUNIT_ASSERT_TRUE(test, toe_wait_acked(p->client));
@@ -418,13 +324,13 @@ static void capture_after_fin(struct kunit *test)
 /* Each thing the engine cannot carry is refused with its own reason. */
 static void refuses_what_the_engine_cannot_carry(struct kunit *test)
 {
-	struct toe_pair *p = test->priv;
+	struct toe_kunit_pair *p = test->priv;
 	struct tcp_md5sig md5 = { .tcpm_keylen = 8 };
 	struct socket *udp;
 	enum toe_refusal why;
 	int len, err;
 
-	KUNIT_ASSERT_EQ(test, toe_pair_open(test, p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
 
 	toe_capture_locked(p->listener, NULL, &why);
 	KUNIT_EXPECT_EQ(test, why, TOE_REFUSE_STATE);
@@ -500,8 +406,8 @@ static struct kunit_case toe_capture_test_cases[] = {
 
 static struct kunit_suite toe_capture_suite = {
 	.name = "toe_capture",
-	.init = toe_capture_init,
-	.exit = toe_capture_exit,
+	.init = toe_kunit_pair_init,
+	.exit = toe_kunit_pair_exit,
 	.test_cases = toe_capture_test_cases,
 };
 

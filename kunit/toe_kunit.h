@@ -19,4 +19,19 @@ static inline void toe_expect_bytes(struct kunit *test, const void *got,
 	}
 }
 
+struct socket;
+struct sockaddr_storage;
+
+/* A connected pair over loopback and its listener (toe_kunit_sock.c). */
+struct toe_kunit_pair {
+	struct socket *listener, *client, *server;
+};
+
+int toe_kunit_pair_open(struct toe_kunit_pair *p, int listen_family,
+			int client_family);
+/* Suite init and exit: test->priv is a struct toe_kunit_pair. */
+int toe_kunit_pair_init(struct kunit *test);
+void toe_kunit_pair_exit(struct kunit *test);
+__be16 toe_kunit_port(const struct sockaddr_storage *ss);
+
 #endif /* _TOE_KUNIT_H */

@@ -20,8 +20,10 @@
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "toe_hw.h"
+#include "uapi/toe.h"
 
 #define TOE_DRV_NAME		"toe"
 
@@ -96,6 +98,9 @@ struct toe_dev_stats {
 	atomic64_t events;		/* events reaped from the event ring */
 	atomic64_t evt_bad;		/* events the driver refused */
 	atomic64_t upload_reqs;		/* TOE_EVT_UPLOAD_REQ received */
+	atomic64_t offloads;		/* connections moved to the NIC */
+	atomic64_t uploads;		/* ... and brought home */
+	atomic64_t refusals[TOE_NUM_REFUSALS];	/* offloads refused, by why */
 };
 
 /**
@@ -194,6 +199,13 @@ struct toe_priv {
 
 	struct toe_dev_stats stats;
 
+	/*
+	 * Offloaded sockets (struct toe_sock), by host handle. Entries are
+	 * added and removed under their socket's lock; the EVT irq thread
+	 * looks them up under RCU.
+	 */
+	struct xarray conns;
+
 	/* debugfs: dbg_lock serializes the knobs and guards their results. */
 	struct dentry *dbg_dir;
 	struct mutex dbg_lock;
@@ -239,6 +251,7 @@ void toe_link_update(struct toe_priv *priv);
 int toe_inject_bad_ring_addr(struct toe_priv *priv);
 
 /* toe_netdev.c */
+bool toe_netdev_is_ours(const struct net_device *dev);
 int toe_netdev_init(struct toe_priv *priv);
 void toe_netdev_fini(struct toe_priv *priv);
 int toe_l2_rings_alloc(struct toe_priv *priv);
@@ -262,6 +275,7 @@ void toe_cmd_stop(struct toe_priv *priv);
 void toe_cmd_reset(struct toe_priv *priv);
 void toe_cmd_start(struct toe_priv *priv);
 int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args);
+int toe_cmd_post(struct toe_priv *priv, const struct toe_cmd_args *args);
 int toe_cmd_nop(struct toe_priv *priv, void *buf, dma_addr_t dma, u32 len,
 		u32 seed);
 int toe_status_to_errno(u32 status);

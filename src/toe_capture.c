@@ -16,6 +16,7 @@
 #include <kunit/visibility.h>
 
 #include "toe_capture.h"
+#include "toe_sock.h"
 
 static const char *const toe_refusal_names[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_NONE] = "none",
@@ -27,6 +28,11 @@ static const char *const toe_refusal_names[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_ULP] = "ulp",
 	[TOE_REFUSE_URGENT] = "urgent",
 	[TOE_REFUSE_CONG] = "congestion_control",
+	[TOE_REFUSE_ROUTE] = "route",
+	[TOE_REFUSE_OOO] = "out_of_order",
+	[TOE_REFUSE_QUEUED] = "queued",
+	[TOE_REFUSE_DEVICE] = "device",
+	[TOE_REFUSE_BUSY] = "busy",
 };
 
 /**
@@ -93,7 +99,7 @@ enum toe_refusal toe_sock_refusal(struct sock *sk)
 	if (rcu_access_pointer(tp->md5sig_info))
 		return TOE_REFUSE_MD5;
 #endif
-	if (inet_csk(sk)->icsk_ulp_ops)
+	if (inet_csk(sk)->icsk_ulp_ops && !toe_sock_is_ours(sk))
 		return TOE_REFUSE_ULP;
 	/*
 	 * Received urgent data not yet read, or ours not yet acknowledged

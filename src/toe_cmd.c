@@ -11,6 +11,11 @@
  * waits for that reset before returning: only once the device has been
  * reset is the payload buffer the caller's again. A reset completes every
  * waiter with -EIO.
+ *
+ * toe_cmd_post() queues a command nobody waits for (the data path's SEND
+ * and RECV_FREED, issued with the socket lock held): its tag has
+ * TOE_CMD_TAG_POSTED set, and its answer is only counted, and logged if
+ * it is an error.
  */
 #include <linux/dma-mapping.h>
 #include <linux/errno.h>
@@ -20,6 +25,10 @@
 
 #include "toe.h"
 #include "toe_desc.h"
+#include "toe_sock.h"
+
+/* Tags of posted commands; toe_cmd_exec() uses the others. */
+#define TOE_CMD_TAG_POSTED	0x80000000u
 
 /* A sleeping toe_cmd_exec() caller; on priv->cmd_pending under cmd_lock. */
 struct toe_cmd_waiter {
@@ -166,6 +175,41 @@ void toe_cmd_start(struct toe_priv *priv)
 	spin_unlock(&priv->cmd_lock);
 }
 
+/*
+ * Write one command at the ring's tail and ring the doorbell. @w waits
+ * for the answer (it goes on the pending list with its tag), or is NULL
+ * for a posted command. Return: 0, -EIO (device being reset) or -EBUSY
+ * (ring full).
+ */
+static int toe_cmd_queue(struct toe_priv *priv,
+			 const struct toe_cmd_args *args,
+			 struct toe_cmd_waiter *w)
+{
+	struct toe_ring *ring = &priv->cmd;
+	struct toe_cmd *cmds = ring->desc;
+	u32 head, tag;
+
+	lockdep_assert_held(&priv->cmd_lock);
+	if (!priv->cmd_ready)
+		return -EIO;
+	head = toe_rd(priv, TOE_REG_RING(ring->id, TOE_RING_HEAD));
+	if (toe_ring_used(head, ring->tail) >= ring->size)
+		return -EBUSY;
+	tag = ++priv->cmd_tag;
+	tag = w ? tag & ~TOE_CMD_TAG_POSTED : tag | TOE_CMD_TAG_POSTED;
+	toe_cmd_fill(&cmds[toe_ring_slot(ring->tail, ring->size)],
+		     args->opcode, tag, args->handle, args->conn_id,
+		     args->payload, args->payload_len);
+	if (w) {
+		w->tag = tag;
+		list_add_tail(&w->node, &priv->cmd_pending);
+	}
+	ring->tail++;
+	/* writel() orders the command's bytes before the doorbell. */
+	toe_ring_wr(priv, ring, TOE_RING_TAIL, ring->tail);
+	return 0;
+}
+
 /**
  * toe_cmd_exec() - run one command on the device and wait for its answer.
  * @priv: the device
@@ -184,33 +228,17 @@ void toe_cmd_start(struct toe_priv *priv)
 int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args)
 {
 	struct toe_cmd_waiter w = { .opcode = args->opcode };
-	struct toe_ring *ring = &priv->cmd;
-	struct toe_cmd *cmds = ring->desc;
 	bool timed_out = false;
-	u32 head;
+	int err;
 
 	might_sleep();
 	init_completion(&w.done);
 
 	spin_lock(&priv->cmd_lock);
-	if (!priv->cmd_ready) {
-		spin_unlock(&priv->cmd_lock);
-		return -EIO;
-	}
-	head = toe_rd(priv, TOE_REG_RING(ring->id, TOE_RING_HEAD));
-	if (toe_ring_used(head, ring->tail) >= ring->size) {
-		spin_unlock(&priv->cmd_lock);
-		return -EBUSY;
-	}
-	w.tag = ++priv->cmd_tag;
-	toe_cmd_fill(&cmds[toe_ring_slot(ring->tail, ring->size)],
-		     args->opcode, w.tag, args->handle, args->conn_id,
-		     args->payload, args->payload_len);
-	list_add_tail(&w.node, &priv->cmd_pending);
-	ring->tail++;
-	/* writel() orders the command's bytes before the doorbell. */
-	toe_ring_wr(priv, ring, TOE_RING_TAIL, ring->tail);
+	err = toe_cmd_queue(priv, args, &w);
 	spin_unlock(&priv->cmd_lock);
+	if (err)
+		return err;
 
 	if (!wait_for_completion_timeout(&w.done, TOE_CMD_TIMEOUT)) {
 		spin_lock(&priv->cmd_lock);
@@ -232,10 +260,42 @@ int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args)
 	return w.ret;
 }
 
+/**
+ * toe_cmd_post() - queue one command and do not wait for its answer.
+ * @priv: the device
+ * @args: the command; no payload (the caller could not know when the
+ *	device is done with it)
+ *
+ * Context: process or the EVT irq thread; does not sleep.
+ * Return: 0, -EINVAL with a payload, -EBUSY if the command ring is full,
+ * -EIO if the device is being reset.
+ */
+int toe_cmd_post(struct toe_priv *priv, const struct toe_cmd_args *args)
+{
+	int err;
+
+	if (args->payload_len)
+		return -EINVAL;
+	spin_lock(&priv->cmd_lock);
+	err = toe_cmd_queue(priv, args, NULL);
+	spin_unlock(&priv->cmd_lock);
+	return err;
+}
+
 /* Match a TOE_EVT_CMD_DONE to its waiter and wake it. */
 static void toe_cmd_done(struct toe_priv *priv, const struct toe_evt_info *e)
 {
 	struct toe_cmd_waiter *w, *found = NULL;
+
+	if (e->tag & TOE_CMD_TAG_POSTED) {
+		atomic64_inc(&priv->stats.cmds);
+		if (e->status != TOE_STS_OK) {
+			atomic64_inc(&priv->stats.cmd_errors);
+			toe_warn_rl(priv, "command %#x for conn %u: status %u\n",
+				    e->opcode, e->conn_id, e->status);
+		}
+		return;
+	}
 
 	spin_lock(&priv->cmd_lock);
 	list_for_each_entry(w, &priv->cmd_pending, node) {
@@ -279,10 +339,12 @@ static void toe_evt_dispatch(struct toe_priv *priv,
 		toe_cmd_done(priv, e);
 		break;
 	case TOE_EVT_UPLOAD_REQ:
-		/* No connection is offloaded yet: nothing to bring home. */
-		atomic64_inc(&priv->stats.upload_reqs);
-		netdev_dbg(priv->netdev, "upload request conn %u reason %u\n",
-			   e->conn_id, e->reason);
+	case TOE_EVT_ACKED:
+	case TOE_EVT_RECV:
+	case TOE_EVT_STATE:
+	case TOE_EVT_CLOSED:
+		toe_sock_event(priv, e->type, e->handle, e->conn_id, e->status,
+			       e->reason, e->value);
 		break;
 	default:
 		atomic64_inc(&priv->stats.evt_bad);

@@ -55,7 +55,24 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("events", events),
 	TOE_DEV_STAT("events_refused", evt_bad),
 	TOE_DEV_STAT("upload_requests", upload_reqs),
+	TOE_DEV_STAT("offloads", offloads),
+	TOE_DEV_STAT("uploads", uploads),
+	/* Refused offloads, by enum toe_refusal (toe_refusal_name()). */
+	TOE_DEV_STAT("refused_not_tcp", refusals[TOE_REFUSE_NOT_TCP]),
+	TOE_DEV_STAT("refused_family", refusals[TOE_REFUSE_FAMILY]),
+	TOE_DEV_STAT("refused_state", refusals[TOE_REFUSE_STATE]),
+	TOE_DEV_STAT("refused_repair", refusals[TOE_REFUSE_REPAIR]),
+	TOE_DEV_STAT("refused_md5", refusals[TOE_REFUSE_MD5]),
+	TOE_DEV_STAT("refused_ulp", refusals[TOE_REFUSE_ULP]),
+	TOE_DEV_STAT("refused_urgent", refusals[TOE_REFUSE_URGENT]),
+	TOE_DEV_STAT("refused_congestion_control", refusals[TOE_REFUSE_CONG]),
+	TOE_DEV_STAT("refused_route", refusals[TOE_REFUSE_ROUTE]),
+	TOE_DEV_STAT("refused_out_of_order", refusals[TOE_REFUSE_OOO]),
+	TOE_DEV_STAT("refused_queued", refusals[TOE_REFUSE_QUEUED]),
+	TOE_DEV_STAT("refused_device", refusals[TOE_REFUSE_DEVICE]),
+	TOE_DEV_STAT("refused_busy", refusals[TOE_REFUSE_BUSY]),
 };
+static_assert(TOE_NUM_REFUSALS == 14, "one refused_* counter per reason");
 
 static void toe_get_drvinfo(struct net_device *netdev,
 			    struct ethtool_drvinfo *info)

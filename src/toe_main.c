@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toe_main.c - module init and exit: the net.toe sysctls, the debugfs
- * root and the PCI driver, registered in that order and removed in the
- * reverse one.
+ * root, the PCI driver and the "toe" TCP ULP, registered in that order
+ * and removed in the reverse one.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
 
 #include "toe.h"
+#include "toe_sock.h"
 
 static int __init toe_init(void)
 {
@@ -24,8 +25,15 @@ static int __init toe_init(void)
 		pr_err("toe: cannot register the PCI driver: %d\n", err);
 		goto err_debugfs;
 	}
+	err = toe_ulp_register();
+	if (err) {
+		pr_err("toe: cannot register the toe TCP ULP: %d\n", err);
+		goto err_pci;
+	}
 	return 0;
 
+err_pci:
+	pci_unregister_driver(&toe_pci_driver);
 err_debugfs:
 	toe_debugfs_exit();
 	toe_sysctl_exit();
@@ -34,6 +42,8 @@ err_debugfs:
 
 static void __exit toe_exit(void)
 {
+	/* No socket holds the ULP: the module could not be unloading. */
+	toe_ulp_unregister();
 	pci_unregister_driver(&toe_pci_driver);
 	toe_debugfs_exit();
 	toe_sysctl_exit();

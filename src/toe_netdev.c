@@ -647,6 +647,14 @@ static void toe_tx_timeout(struct net_device *netdev, unsigned int txqueue)
 	toe_schedule_reset(priv, "TX timeout");
 }
 
+static const struct net_device_ops toe_netdev_ops;
+
+/* Is @dev a toe-pci NIC (whose netdev_priv() is a struct toe_priv)? */
+bool toe_netdev_is_ours(const struct net_device *dev)
+{
+	return dev->netdev_ops == &toe_netdev_ops;
+}
+
 static const struct net_device_ops toe_netdev_ops = {
 	.ndo_open		= toe_open,
 	.ndo_stop		= toe_stop,

@@ -25,6 +25,7 @@
 #include <linux/pci.h>
 
 #include "toe.h"
+#include "toe_sock.h"
 
 #define TOE_RESET_TIMEOUT_US	(100 * USEC_PER_MSEC)
 #define TOE_SELFTEST_NOP_LEN	256
@@ -283,6 +284,8 @@ static void toe_dev_down(struct toe_priv *priv)
 	toe_l2_quiesce(priv);
 	toe_cmd_stop(priv);
 	toe_irqs_disable(priv);
+	/* The device is about to forget its connections. */
+	toe_move_fini(priv);
 	toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_ALL);
 	clear_bit(TOE_F_HW_UP, &priv->flags);
 	toe_carrier_set(priv, false);
@@ -589,6 +592,7 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	priv->netdev = netdev;
 	priv->pdev = pdev;
 	mutex_init(&priv->state_lock);
+	toe_move_init(priv);
 	mutex_init(&priv->dbg_lock);
 	spin_lock_init(&priv->cmd_lock);
 	spin_lock_init(&priv->err_lock);
@@ -702,6 +706,8 @@ static void toe_remove(struct pci_dev *pdev)
 	struct toe_priv *priv = pci_get_drvdata(pdev);
 	struct net_device *netdev = priv->netdev;
 
+	/* Every connection comes home while the device still answers. */
+	toe_upload_all(priv);
 	toe_debugfs_remove(priv);
 	toe_reset_block(priv);
 	clear_bit(TOE_F_LIVE, &priv->flags);

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toe_ulp_kunit.c - the "toe" ULP on real TCP sockets connected over
+ * loopback in the kernel: when it attaches, how SOL_TOE options answer,
+ * that a socket whose route does not leave through a toe NIC is refused
+ * and stays whole, and that data goes through the ULP's operations intact
+ * while the connection is on the host.
+ */
+#include <kunit/test.h>
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "toe_kunit.h"
+#include "toe_sock.h"
+#include "uapi/toe.h"
+
+static int toe_attach(struct socket *sock)
+{
+	char name[] = "toe";
+
+	return sock->ops->setsockopt(sock, SOL_TCP, TCP_ULP,
+				     KERNEL_SOCKPTR(name), sizeof(name));
+}
+
+static int toe_set(struct socket *sock, int optname, int val,
+		   unsigned int len)
+{
+	return sock->ops->setsockopt(sock, SOL_TOE, optname,
+				     KERNEL_SOCKPTR(&val), len);
+}
+
+static int toe_send(struct socket *sock, const void *buf, size_t len)
+{
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return kernel_sendmsg(sock, &msg, &iov, 1, len);
+}
+
+static int toe_recv(struct socket *sock, void *buf, size_t len, int flags)
+{
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+
+	return kernel_recvmsg(sock, &msg, &iov, 1, len, flags);
+}
+
+/* A listener is no connection: the ULP is refused there. */
+static void attach_needs_a_connection(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	KUNIT_EXPECT_EQ(test, toe_attach(p->listener), -ENOTCONN);
+	KUNIT_EXPECT_FALSE(test, toe_sock_is_ours(p->listener->sk));
+	KUNIT_EXPECT_EQ(test, toe_attach(p->client), 0);
+	KUNIT_EXPECT_TRUE(test, toe_sock_is_ours(p->client->sk));
+	/* Once is enough: the kernel refuses a second ULP. */
+	KUNIT_EXPECT_EQ(test, toe_attach(p->client), -EEXIST);
+}
+
+/* SOL_TOE options check what they are given. */
+static void options_refuse_bad_values(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 2, sizeof(int)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_INFO, 1, sizeof(int)),
+			-ENOPROTOOPT);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, 99, 1, sizeof(int)),
+			-ENOPROTOOPT);
+	/* Bringing home what is home does nothing, and succeeds. */
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 0, sizeof(int)),
+			0);
+	KUNIT_EXPECT_EQ(test, toe_sk(p->client->sk)->info.uploads, 0);
+}
+
+/*
+ * Loopback does not leave through a toe NIC: the move is refused with
+ * ENODEV and reason route, nothing is left behind, and the connection
+ * goes on carrying data both ways through the ULP's operations.
+ */
+static void loopback_is_refused_and_stays_whole(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+	static const char out[] = "through the ULP, on the host";
+	char in[sizeof(out)] = {};
+	struct toe_sock *ts;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
+	ts = toe_sk(p->client->sk);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, sizeof(int)),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_ROUTE);
+	KUNIT_EXPECT_EQ(test, ts->info.offloads, 0);
+	KUNIT_EXPECT_EQ(test, ts->where, TOE_WHERE_HOST);
+	KUNIT_EXPECT_NULL(test, ts->priv);
+
+	/* Client (ULP) to server, then back, then a peek and a read. */
+	KUNIT_EXPECT_EQ(test, toe_send(p->client, out, sizeof(out)),
+			(int)sizeof(out));
+	KUNIT_EXPECT_EQ(test, toe_recv(p->server, in, sizeof(in), MSG_WAITALL),
+			(int)sizeof(in));
+	KUNIT_EXPECT_STREQ(test, in, out);
+	memset(in, 0, sizeof(in));
+	KUNIT_EXPECT_EQ(test, toe_send(p->server, out, sizeof(out)),
+			(int)sizeof(out));
+	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, 4, MSG_PEEK |
+				       MSG_WAITALL), 4);
+	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, sizeof(in),
+				       MSG_WAITALL), (int)sizeof(in));
+	KUNIT_EXPECT_STREQ(test, in, out);
+	/* Nothing more: a non-blocking read says so. */
+	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, sizeof(in),
+				       MSG_DONTWAIT), -EAGAIN);
+}
+
+/* The peer's FIN reaches a reader through the ULP as end of stream. */
+static void end_of_stream(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+	char c;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
+	KUNIT_EXPECT_EQ(test, toe_send(p->server, "x", 1), 1);
+	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(p->server, SHUT_WR), 0);
+	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 1);
+	KUNIT_EXPECT_EQ(test, c, 'x');
+	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 0);
+}
+
+static struct kunit_case toe_ulp_test_cases[] = {
+	KUNIT_CASE(attach_needs_a_connection),
+	KUNIT_CASE(options_refuse_bad_values),
+	KUNIT_CASE(loopback_is_refused_and_stays_whole),
+	KUNIT_CASE(end_of_stream),
+	{}
+};
+
+static struct kunit_suite toe_ulp_suite = {
+	.name = "toe_ulp",
+	.init = toe_kunit_pair_init,
+	.exit = toe_kunit_pair_exit,
+	.test_cases = toe_ulp_test_cases,
+};
+
+kunit_test_suite(toe_ulp_suite);

@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toe_move.c - moving a live TCP connection to the NIC and back, and the
+ * device's events about it while it is there.
+ *
+ * Offload is two-phase (ARCHITECTURE.md invariant 1). With the socket
+ * locked: DIVERT makes the device hold the connection's frames; the L2
+ * receive path and the socket's backlog are drained, so every segment
+ * that arrived before the divert has been through the kernel's TCP; the
+ * control block and the queued data are captured; OFFLOAD commits. Only
+ * then is the kernel's TCP silenced (toe_tcp_quiesce()). A failure at any
+ * step before the commit UNDIVERTs, which hands the held frames to the
+ * kernel: the connection stays where it was, untouched.
+ *
+ * Upload mirrors it: UPLOAD makes the engine let go and the device hold
+ * the frames again; the kernel's TCP is restored from the state; UNDIVERT
+ * hands it the frames held meanwhile.
+ *
+ * Locking: the moves run under the socket lock. The device's events come
+ * from the EVT irq thread, which finds the socket's context in
+ * priv->conns under RCU and updates the fields under toe_sock.lock.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/dst.h>
+#include <net/neighbour.h>
+#include <net/route.h>
+
+#include "toe_capture.h"
+#include "toe_sock.h"
+
+/* How long the L2 receive path may take to drain at a divert. */
+#define TOE_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
+
+static struct toe_priv *toe_priv_of_route(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+
+	if (!dst || !dst->dev || !toe_netdev_is_ours(dst->dev))
+		return NULL;
+	return netdev_priv(dst->dev);
+}
+
+/* The next hop's MAC address, if the neighbour entry has a valid one. */
+static bool toe_peer_mac(struct sock *sk, u8 *mac)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	struct neighbour *n;
+	bool ok = false;
+
+	if (!dst)
+		return false;
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		n = dst_neigh_lookup(dst, &sk->sk_v6_daddr);
+	else
+		n = dst_neigh_lookup(dst, &inet_sk(sk)->inet_daddr);
+	if (!n)
+		return false;
+	if (READ_ONCE(n->nud_state) & NUD_VALID) {
+		neigh_ha_snapshot(mac, n, dst->dev);
+		ok = is_valid_ether_addr(mac);
+	}
+	neigh_release(n);
+	return ok;
+}
+
+static int toe_cmd(struct toe_sock *ts, u16 opcode, u32 len, u64 arg,
+		   u32 *value)
+{
+	struct toe_cmd_args args = {
+		.opcode = opcode,
+		.conn_id = ts->conn_id,
+		.handle = ts->handle,
+		.payload = len ? ts->cmd_dma : arg,
+		.payload_len = len,
+	};
+	int err;
+
+	err = toe_cmd_exec(ts->priv, &args);
+	if (value)
+		*value = args.value;
+	return err;
+}
+
+/* A ring for @need bytes at least: a power of two, min..max. */
+static int toe_buf_alloc(struct toe_priv *priv, struct toe_buf *b, u32 base,
+			 u32 need)
+{
+	b->size = max_t(u32, TOE_SOCK_BUF_MIN,
+			roundup_pow_of_two(min(need, TOE_SOCK_BUF_MAX)));
+	b->base = base;
+	b->data = dma_alloc_coherent(&priv->pdev->dev, b->size, &b->dma,
+				     GFP_KERNEL);
+	return b->data ? 0 : -ENOMEM;
+}
+
+static void toe_buf_free(struct toe_priv *priv, struct toe_buf *b)
+{
+	if (b->data)
+		dma_free_coherent(&priv->pdev->dev, b->size, b->data, b->dma);
+	b->data = NULL;
+}
+
+/* Give back what an offload took: buffers, slot, handle, device ref. */
+static void toe_sock_release_nic(struct toe_sock *ts)
+{
+	struct toe_priv *priv = ts->priv;
+
+	xa_erase(&priv->conns, ts->handle);
+	/* An event thread that found it before the erase is done with it. */
+	synchronize_rcu();
+	toe_buf_free(priv, &ts->snd);
+	toe_buf_free(priv, &ts->rcv);
+	dma_free_coherent(&priv->pdev->dev, PAGE_SIZE, ts->cmd_buf,
+			  ts->cmd_dma);
+	ts->cmd_buf = NULL;
+	ts->conn_id = TOE_CONN_NONE;
+	ts->priv = NULL;
+	dev_put(priv->netdev);
+}
+
+static void toe_tuple_of(const struct toe_tcb *tcb, struct toe_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = tcb->family;
+	t->local_port = tcb->local_port;
+	t->remote_port = tcb->remote_port;
+	memcpy(t->local_addr, tcb->local_addr, sizeof(t->local_addr));
+	memcpy(t->remote_addr, tcb->remote_addr, sizeof(t->remote_addr));
+}
+
+/*
+ * Wait until NAPI has taken every frame the device had put in the RX ring
+ * when the divert took effect, so that they are in the socket's backlog.
+ */
+static int toe_drain_rx(struct toe_priv *priv)
+{
+	u32 head = toe_rd(priv, TOE_REG_RING(TOE_RING_L2_RX, TOE_RING_HEAD));
+	unsigned long end = jiffies + TOE_DRAIN_TIMEOUT;
+
+	napi_schedule(&priv->napi);
+	while ((s32)(READ_ONCE(priv->rx.clean) - head) < 0 ||
+	       test_bit(NAPI_STATE_SCHED, &priv->napi.state)) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+	}
+	return 0;
+}
+
+static int toe_refuse(struct toe_sock *ts, enum toe_refusal why, int err)
+{
+	ts->info.last_refusal = why;
+	if (ts->priv)
+		atomic64_inc(&ts->priv->stats.refusals[why]);
+	net_dbg_ratelimited("toe: socket not offloaded: %s (%d)\n",
+			    toe_refusal_name(why), err);
+	return err;
+}
+
+/* Everything but the device: is this socket one the NIC can take? */
+static int toe_offload_check(struct toe_sock *ts)
+{
+	struct sock *sk = ts->sk;
+	enum toe_refusal why = toe_sock_refusal(sk);
+
+	if (why == TOE_REFUSE_STATE)
+		return toe_refuse(ts, why, -ENOTCONN);
+	if (why)
+		return toe_refuse(ts, why, -EOPNOTSUPP);
+	if (!RB_EMPTY_ROOT(&tcp_sk(sk)->out_of_order_queue))
+		return toe_refuse(ts, TOE_REFUSE_OOO, -EAGAIN);
+	if (ts->kernel_ops)
+		return toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
+	return 0;
+}
+
+/* Phase two: capture, copy, OFFLOAD. The device holds the frames. */
+static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
+{
+	struct toe_offload_req *req = ts->cmd_buf;
+	struct sock *sk = ts->sk;
+	struct toe_tcb tcb;
+	u8 *pre;
+	u32 pre_len;
+	int err;
+
+	__sk_flush_backlog(sk);
+	err = toe_offload_check(ts);
+	if (err)
+		return err;
+	toe_tcb_capture(sk, &tcb);
+	if (tcb.write_seq - tcb.snd_una > TOE_SOCK_BUF_MAX)
+		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOBUFS);
+	/*
+	 * The receive ring holds the whole window already promised, so that
+	 * the engine never has data in window it cannot place (and so not
+	 * acknowledge). Beyond the largest ring the engine holds the excess.
+	 */
+	if (toe_buf_alloc(ts->priv, &ts->snd, tcb.snd_una,
+			  tcb.write_seq - tcb.snd_una) ||
+	    toe_buf_alloc(ts->priv, &ts->rcv, tcb.rcv_nxt,
+			  tcb.rcv_wup + tcb.rcv_wnd - tcb.rcv_nxt))
+		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
+	err = toe_tcp_copy_send_queue(sk, &ts->snd, tcb.snd_una,
+				      tcb.write_seq);
+	if (err)
+		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+	err = toe_tcp_take_unread(sk, &pre, &pre_len);
+	if (err)
+		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+
+	memset(req, 0, sizeof(*req));
+	toe_conn_state_encode(&tcb, &req->state);
+	ether_addr_copy(req->peer_mac, mac);
+	req->snd_buf = cpu_to_le64(ts->snd.dma);
+	req->rcv_buf = cpu_to_le64(ts->rcv.dma);
+	req->snd_buf_size = cpu_to_le32(ts->snd.size);
+	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
+	req->rcv_space = cpu_to_le32(ts->rcv.size);
+	err = toe_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
+	if (err) {
+		kvfree(pre);
+		return toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+	}
+
+	/* Committed: the NIC has it. */
+	spin_lock_bh(&ts->lock);
+	ts->snd_una = tcb.snd_una;
+	ts->rcv_end = tcb.rcv_nxt;
+	ts->dev_state = tcb.state;
+	ts->closed = false;
+	ts->close_err = 0;
+	ts->upload_req = false;
+	WRITE_ONCE(ts->where, TOE_WHERE_NIC);
+	spin_unlock_bh(&ts->lock);
+	ts->write_seq = tcb.write_seq;
+	ts->copied = tcb.rcv_nxt;
+	kvfree(ts->pre);
+	ts->pre = pre;
+	ts->pre_len = pre_len;
+	ts->pre_off = 0;
+	toe_tcp_quiesce(sk);
+	return 0;
+}
+
+/**
+ * toe_offload() - move a socket's connection to the NIC.
+ * @sk: a socket with the toe ULP, locked by the caller
+ *
+ * Context: process, socket lock held; sleeps (device commands).
+ * Return: 0 (also if it is on the NIC already), or an errno with the
+ * reason in toe_info.last_refusal: -ENOTCONN (not ESTABLISHED), -ENODEV
+ * (its route does not leave through a TOE NIC), -EHOSTUNREACH (no
+ * neighbour entry for the next hop yet), -EOPNOTSUPP (something the NIC
+ * cannot carry), -EAGAIN (out-of-order data queued: try later), -ENOBUFS
+ * (more queued than the NIC buffers hold), -ENOMEM, or the device's errno.
+ */
+int toe_offload(struct sock *sk)
+{
+	struct toe_sock *ts = toe_sk(sk);
+	struct toe_priv *priv;
+	struct toe_tuple *t;
+	struct toe_tcb tcb;
+	u8 mac[ETH_ALEN];
+	u32 value;
+	int err;
+
+	sock_owned_by_me(sk);
+	if (ts->where == TOE_WHERE_NIC)
+		return 0;
+	err = toe_offload_check(ts);
+	if (err)
+		return err;
+	priv = toe_priv_of_route(sk);
+	if (!priv || !(priv->features & TOE_FEAT_OFFLOAD_IPV4) ||
+	    !test_bit(TOE_F_HW_UP, &priv->flags))
+		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
+	if (!toe_peer_mac(sk, mac))
+		return toe_refuse(ts, TOE_REFUSE_ROUTE, -EHOSTUNREACH);
+
+	dev_hold(priv->netdev);
+	ts->priv = priv;
+	ts->cmd_buf = dma_alloc_coherent(&priv->pdev->dev, PAGE_SIZE,
+					 &ts->cmd_dma, GFP_KERNEL);
+	err = xa_alloc(&priv->conns, &ts->handle, ts, xa_limit_31b,
+		       GFP_KERNEL);
+	if (err) {
+		ts->handle = U32_MAX;	/* xa_erase() of it does nothing */
+		goto err_free;
+	}
+	if (!ts->cmd_buf) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	/* Phase one: the device holds the frames from now on. */
+	toe_tcb_capture(sk, &tcb);
+	t = ts->cmd_buf;
+	toe_tuple_of(&tcb, t);
+	ts->conn_id = TOE_CONN_NONE;
+	err = toe_cmd(ts, TOE_CMD_DIVERT, sizeof(*t), 0, &value);
+	if (err) {
+		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+		goto err_free;
+	}
+	ts->conn_id = value;
+	err = toe_drain_rx(priv);
+	if (err)
+		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+	else
+		err = toe_offload_commit(ts, mac);
+	if (err) {
+		/* Undo: the held frames go to the kernel, which has it all. */
+		if (toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL))
+			netdev_warn(priv->netdev,
+				    "conn %u: UNDIVERT failed after a refused offload\n",
+				    ts->conn_id);
+		goto err_free;
+	}
+	ts->info.offloads++;
+	ts->info.last_refusal = TOE_REFUSE_NONE;
+	atomic64_inc(&priv->stats.offloads);
+	return 0;
+
+err_free:
+	toe_sock_release_nic(ts);
+	return err;
+}
+
+/**
+ * toe_upload() - bring a socket's connection home from the NIC.
+ * @sk: a socket with the toe ULP, locked by the caller
+ * @why: what asks for it, recorded in toe_info.last_upload_reason
+ *
+ * If the device lost the connection (CLOSED came, or it was reset), the
+ * kernel's TCP cannot go on from a state it does not have: the socket is
+ * closed with the error instead.
+ *
+ * Context: process, socket lock held; sleeps (device commands).
+ * Return: 0 (also if it is home already), or the errno the socket was
+ * closed with.
+ */
+int toe_upload(struct sock *sk, enum toe_upload_why why)
+{
+	struct toe_conn_state *cs;
+	struct toe_sock *ts = toe_sk(sk);
+	struct toe_priv *priv = ts->priv;
+	struct toe_tcb tcb;
+	u32 unread, first, at;
+	u8 *pre;
+	int err;
+
+	sock_owned_by_me(sk);
+	if (ts->where != TOE_WHERE_NIC)
+		return 0;
+	cs = ts->cmd_buf;
+	err = READ_ONCE(ts->closed) ? -ECONNRESET :
+	      toe_cmd(ts, TOE_CMD_UPLOAD, sizeof(*cs), 0, NULL);
+	if (!err)
+		err = toe_conn_state_decode(cs, &tcb);
+	/* What the device gave back must be this connection, moved on. */
+	if (!err && (tcb.state != TCP_ESTABLISHED &&
+		     tcb.state != TCP_CLOSE_WAIT))
+		err = -EPROTO;
+	if (!err && (after(tcb.snd_una, tcb.write_seq) ||
+		     tcb.write_seq != ts->write_seq ||
+		     before(tcb.snd_una, ts->snd.base) ||
+		     tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied >
+		     ts->rcv.size))
+		err = -EPROTO;
+	if (err) {
+		netdev_warn(priv->netdev,
+			    "conn %u: upload failed (%d): the connection is lost\n",
+			    ts->conn_id, err);
+		goto lost;
+	}
+
+	/* Unread data stays with the ULP, after what it held already. */
+	unread = tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied;
+	pre = kvmalloc(ts->pre_len - ts->pre_off + unread, GFP_KERNEL);
+	if (!pre) {
+		err = -ENOMEM;
+		goto lost;
+	}
+	memcpy(pre, ts->pre + ts->pre_off, ts->pre_len - ts->pre_off);
+	at = toe_buf_off(&ts->rcv, ts->copied);
+	first = min(unread, ts->rcv.size - at);
+	memcpy(pre + ts->pre_len - ts->pre_off, ts->rcv.data + at, first);
+	memcpy(pre + ts->pre_len - ts->pre_off + first, ts->rcv.data,
+	       unread - first);
+	unread += ts->pre_len - ts->pre_off;
+	kvfree(ts->pre);
+	ts->pre = pre;
+	ts->pre_len = unread;
+	ts->pre_off = 0;
+
+	err = toe_tcp_restore(sk, &tcb, &ts->snd);
+	if (err) {
+		netdev_warn(priv->netdev,
+			    "conn %u: the kernel did not take the send data back (%d)\n",
+			    ts->conn_id, err);
+		goto lost;
+	}
+	spin_lock_bh(&ts->lock);
+	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
+	spin_unlock_bh(&ts->lock);
+	/* Now the kernel has it: the frames held meanwhile are its. */
+	err = toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
+	if (err)
+		netdev_warn(priv->netdev,
+			    "conn %u: UNDIVERT failed (%d); the peer will resend\n",
+			    ts->conn_id, err);
+	ts->info.uploads++;
+	ts->info.last_upload_reason = why;
+	atomic64_inc(&priv->stats.uploads);
+	toe_sock_release_nic(ts);
+	return 0;
+
+lost:
+	if (!READ_ONCE(ts->closed))
+		toe_cmd(ts, TOE_CMD_ABORT, 0, 0, NULL);
+	spin_lock_bh(&ts->lock);
+	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
+	spin_unlock_bh(&ts->lock);
+	ts->info.last_upload_reason = why;
+	toe_sock_release_nic(ts);
+	tcp_done_with_error(sk, ECONNRESET);
+	return err;
+}
+
+/* The device asked for the connection back: do it in process context. */
+static void toe_upload_work(struct work_struct *work)
+{
+	struct toe_sock *ts = container_of(work, struct toe_sock, upload_work);
+	struct sock *sk = ts->sk;
+
+	lock_sock(sk);
+	if (ts->where == TOE_WHERE_NIC && ts->upload_req)
+		toe_upload(sk, TOE_UPLOAD_WHY_DEVICE);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+void toe_sock_init_move(struct toe_sock *ts)
+{
+	spin_lock_init(&ts->lock);
+	INIT_WORK(&ts->upload_work, toe_upload_work);
+	ts->conn_id = TOE_CONN_NONE;
+	ts->handle = U32_MAX;
+	ts->info.conn_id = TOE_CONN_NONE;
+}
+
+/*
+ * Check a value the device reports against what the host knows: a
+ * sequence may only move forward, and not past @limit.
+ */
+static bool toe_seq_ok(u32 old, u32 val, u32 limit)
+{
+	return !before(val, old) && !after(val, limit);
+}
+
+/**
+ * toe_sock_event() - an event about an offloaded connection.
+ * @priv: the device
+ * @type: TOE_EVT_ACKED, RECV, STATE, CLOSED or UPLOAD_REQ
+ * @handle: the host handle it carries
+ * @conn_id: the slot it names
+ * @status: CLOSED: why
+ * @reason: UPLOAD_REQ: why
+ * @value: the event's value
+ *
+ * Every id and value is checked against what the host knows; an event
+ * that does not fit is counted and dropped.
+ *
+ * Context: the EVT irq thread.
+ */
+void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
+		    u32 status, u16 reason, u32 value)
+{
+	struct toe_sock *ts;
+	__poll_t wake = 0;
+	bool ok = true;
+
+	rcu_read_lock();
+	ts = handle <= U32_MAX ? xa_load(&priv->conns, handle) : NULL;
+	if (!ts || ts->conn_id != conn_id) {
+		rcu_read_unlock();
+		atomic64_inc(&priv->stats.evt_bad);
+		toe_warn_rl(priv, "event %#x for unknown connection %u/%llu\n",
+			    type, conn_id, handle);
+		return;
+	}
+	spin_lock(&ts->lock);
+	if (ts->where != TOE_WHERE_NIC) {
+		spin_unlock(&ts->lock);
+		rcu_read_unlock();
+		return;		/* raced with an upload: the state says more */
+	}
+	switch (type) {
+	case TOE_EVT_ACKED:
+		ok = toe_seq_ok(ts->snd_una, value, READ_ONCE(ts->write_seq));
+		if (ok)
+			ts->snd_una = value;
+		wake = EPOLLOUT | EPOLLWRNORM;
+		break;
+	case TOE_EVT_RECV:
+		ok = toe_seq_ok(ts->rcv_end, value,
+				READ_ONCE(ts->copied) + ts->rcv.size);
+		if (ok)
+			WRITE_ONCE(ts->rcv_end, value);
+		wake = EPOLLIN | EPOLLRDNORM;
+		break;
+	case TOE_EVT_STATE:
+		ts->dev_state = value;
+		wake = EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+		break;
+	case TOE_EVT_CLOSED:
+		ts->closed = true;
+		ts->close_err = -toe_status_to_errno(status);
+		wake = EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR;
+		break;
+	case TOE_EVT_UPLOAD_REQ:
+		atomic64_inc(&priv->stats.upload_reqs);
+		if (!ts->upload_req) {
+			ts->upload_req = true;
+			sock_hold(ts->sk);
+			if (!schedule_work(&ts->upload_work))
+				sock_put(ts->sk);
+		}
+		break;
+	default:
+		ok = false;
+	}
+	spin_unlock(&ts->lock);
+	if (wake)
+		toe_sock_wake(ts->sk, wake);
+	rcu_read_unlock();
+	if (!ok) {
+		atomic64_inc(&priv->stats.evt_bad);
+		toe_warn_rl(priv, "event %#x value %u refused for conn %u\n",
+			    type, value, conn_id);
+	}
+}
+
+/**
+ * toe_upload_all() - bring every connection on the NIC home.
+ * @priv: the device, which still answers commands
+ *
+ * For removal of the device (ARCHITECTURE.md invariant 6).
+ *
+ * Context: process; takes each socket's lock.
+ */
+void toe_upload_all(struct toe_priv *priv)
+{
+	unsigned long idx = 0;
+	struct toe_sock *ts;
+	struct sock *sk;
+
+	for (;;) {
+		rcu_read_lock();
+		ts = xa_find(&priv->conns, &idx, ULONG_MAX, XA_PRESENT);
+		/* Found before its erase: the socket is not freed yet. */
+		sk = ts ? ts->sk : NULL;
+		if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+			sk = NULL;
+		rcu_read_unlock();
+		if (!ts)
+			break;
+		idx++;
+		if (!sk)
+			continue;
+		lock_sock(sk);
+		if (toe_sk(sk) == ts && ts->priv == priv)
+			toe_upload(sk, TOE_UPLOAD_WHY_RESET);
+		release_sock(sk);
+		sock_put(sk);
+	}
+}
+
+int toe_move_init(struct toe_priv *priv)
+{
+	xa_init_flags(&priv->conns, XA_FLAGS_ALLOC);
+	return 0;
+}
+
+/*
+ * The device is being reset or removed: it forgets every connection.
+ * Each is marked lost; its socket closes with an error when next used.
+ */
+void toe_move_fini(struct toe_priv *priv)
+{
+	struct toe_sock *ts;
+	unsigned long i;
+
+	rcu_read_lock();
+	xa_for_each(&priv->conns, i, ts) {
+		spin_lock(&ts->lock);
+		if (ts->where == TOE_WHERE_NIC && !ts->closed) {
+			ts->closed = true;
+			ts->close_err = EIO;
+		}
+		spin_unlock(&ts->lock);
+		toe_sock_wake(ts->sk, EPOLLIN | EPOLLOUT | EPOLLERR);
+	}
+	rcu_read_unlock();
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * toe_sock.h - a TCP socket with the "toe" upper-layer protocol: its
+ * context, the move to the NIC and back, and the data path while it is
+ * on the NIC.
+ *
+ * toe_ulp.c    the ULP and the socket operations the application calls
+ * toe_move.c   offload and upload: the two-phase moves with the device
+ * toe_tcp.c    quiescing and restoring the kernel's TCP for a socket
+ */
+#ifndef _TOE_SOCK_H
+#define _TOE_SOCK_H
+
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "toe.h"
+#include "toe_state.h"
+#include "uapi/toe.h"
+
+/*
+ * A connection's two ring buffers in host memory: each at least this big,
+ * and as big as the data queued (send) or the window already promised to
+ * the peer (receive) needs, up to the largest contiguous DMA allocation.
+ */
+#define TOE_SOCK_BUF_MIN	(1u << 20)
+#define TOE_SOCK_BUF_MAX	(4u << 20)
+
+/* A ring buffer the device reads (send) or writes (receive) by DMA. */
+struct toe_buf {
+	u8 *data;
+	dma_addr_t dma;
+	u32 size;		/* power of two */
+	u32 base;		/* sequence of the byte at offset 0 */
+};
+
+static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
+{
+	return (seq - b->base) & (b->size - 1);
+}
+
+/**
+ * struct toe_sock - the ULP context of one socket.
+ * @sk: the socket
+ * @sk_proto: the proto the socket had before (tcp_prot or tcpv6_prot)
+ * @sk_ops: its proto_ops before
+ * @where: enum toe_where; written under the socket lock with @lock held,
+ *	read under either
+ * @priv: the NIC, while on it; a reference on its netdev is held
+ * @handle: the host handle the device echoes: the index in priv->conns
+ * @conn_id: the device's connection slot
+ * @snd: send ring: [@snd_una, @write_seq) of the stream
+ * @rcv: receive ring: [@copied, @rcv_end) of the stream
+ * @write_seq: end of what the application wrote; socket lock
+ * @copied: next byte the application reads from @rcv; socket lock
+ * @pre: data the kernel had received and the application had not read
+ *	when the socket moved (and, after an upload, what it had not read
+ *	from @rcv): served before anything else; socket lock
+ * @pre_len: bytes in @pre
+ * @pre_off: bytes of @pre already read
+ * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
+ *	splice) under way: the connection may not move meanwhile; socket lock
+ * @cmd_buf: coherent memory for command payloads; socket lock
+ * @cmd_dma: its bus address
+ * @lock: protects the fields the device's events update, below
+ * @snd_una: ACKED: the peer has everything before it
+ * @rcv_end: RECV: the device wrote the stream up to here into @rcv
+ * @dev_state: STATE: the engine's TCP state
+ * @closed: CLOSED came: the device forgot the connection
+ * @close_err: ... with this error (0: orderly)
+ * @upload_req: the device asked for an upload (@upload_work queued)
+ * @upload_work: brings the connection home on the device's request
+ * @info: counters for TOE_INFO; socket lock
+ *
+ * Lifetime: attached to the socket (icsk_ulp_data) from TCP_ULP until the
+ * socket's close, and in priv->conns while on the NIC. The event thread
+ * looks it up under RCU and takes @lock; it is freed with kfree_rcu().
+ */
+struct toe_sock {
+	struct sock *sk;
+	struct proto *sk_proto;
+	const struct proto_ops *sk_ops;
+
+	u32 where;
+	struct toe_priv *priv;
+	u32 handle;
+	u32 conn_id;
+	struct toe_buf snd;
+	struct toe_buf rcv;
+	u32 write_seq;
+	u32 copied;
+	u8 *pre;
+	u32 pre_len;
+	u32 pre_off;
+	int kernel_ops;
+	void *cmd_buf;
+	dma_addr_t cmd_dma;
+
+	spinlock_t lock;
+	u32 snd_una;
+	u32 rcv_end;
+	u8 dev_state;
+	bool closed;
+	int close_err;
+	bool upload_req;
+	struct work_struct upload_work;
+
+	struct toe_info info;
+	struct rcu_head rcu;
+};
+
+static inline struct toe_sock *toe_sk(const struct sock *sk)
+{
+	/* Only our own socket operations call this: the ULP is ours. */
+	return (__force struct toe_sock *)inet_csk(sk)->icsk_ulp_data;
+}
+
+/* Bytes the application can read now (socket lock). */
+static inline u32 toe_sock_unread(struct toe_sock *ts)
+{
+	return ts->pre_len - ts->pre_off +
+	       (ts->where == TOE_WHERE_NIC ?
+		READ_ONCE(ts->rcv_end) - ts->copied : 0);
+}
+
+/* toe_ulp.c */
+int toe_ulp_register(void);
+void toe_ulp_unregister(void);
+bool toe_sock_is_ours(const struct sock *sk);
+void toe_sock_wake(struct sock *sk, __poll_t mask);
+
+/* toe_move.c */
+void toe_sock_init_move(struct toe_sock *ts);
+int toe_offload(struct sock *sk);
+int toe_upload(struct sock *sk, enum toe_upload_why why);
+void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
+		    u32 status, u16 reason, u32 value);
+int toe_move_init(struct toe_priv *priv);
+void toe_move_fini(struct toe_priv *priv);
+void toe_upload_all(struct toe_priv *priv);
+
+/* toe_tcp.c */
+void toe_tcp_quiesce(struct sock *sk);
+int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
+			    u32 write_seq);
+int toe_tcp_take_unread(struct sock *sk, u8 **buf, u32 *len);
+int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
+		    const struct toe_buf *snd);
+
+#endif /* _TOE_SOCK_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toe_tcp.c - what an offload and an upload do to the kernel's own TCP
+ * for a socket: take its queued data, silence it while the NIC runs the
+ * connection, and put it back in charge afterwards.
+ *
+ * Every function here runs with the socket lock held and the device
+ * holding (diverting) the connection's frames, so no segment of the
+ * connection reaches the kernel's TCP meanwhile.
+ */
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+
+#include "toe_sock.h"
+
+/* Copy @len bytes of @skb from @off into the send ring at @seq. */
+static int toe_buf_put_skb(struct toe_buf *b, u32 seq, struct sk_buff *skb,
+			   u32 off, u32 len)
+{
+	u32 at = toe_buf_off(b, seq), first = min(len, b->size - at);
+	int err;
+
+	err = skb_copy_bits(skb, off, b->data + at, first);
+	if (!err && len > first)
+		err = skb_copy_bits(skb, off + first, b->data, len - first);
+	return err;
+}
+
+static int toe_copy_skb(struct toe_buf *b, struct sk_buff *skb, u32 snd_una,
+			u32 *next)
+{
+	u32 seq = TCP_SKB_CB(skb)->seq, off = 0, len = skb->len;
+
+	/* The head of the queue may be partly acknowledged already. */
+	if (before(seq, snd_una)) {
+		off = snd_una - seq;
+		if (off >= len)
+			return 0;
+		seq = snd_una;
+		len -= off;
+	}
+	if (seq != *next)
+		return -EINVAL;		/* a hole: not the stream we think */
+	*next = seq + len;
+	return toe_buf_put_skb(b, seq, skb, off, len);
+}
+
+/**
+ * toe_tcp_copy_send_queue() - copy the unacknowledged stream to the NIC.
+ * @sk: the socket, locked
+ * @b: the send ring; its base is @snd_una
+ * @snd_una: first byte not acknowledged
+ * @write_seq: end of what the application wrote
+ *
+ * Walks the retransmission queue, then the write queue.
+ *
+ * Return: 0, or -EINVAL if the queues do not hold exactly
+ * [@snd_una, @write_seq) (a FIN, or a hole).
+ */
+int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
+			    u32 write_seq)
+{
+	struct sk_buff *skb;
+	u32 next = snd_una;
+	int err;
+
+	skb_rbtree_walk(skb, &sk->tcp_rtx_queue) {
+		err = toe_copy_skb(b, skb, snd_una, &next);
+		if (err)
+			return err;
+	}
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		err = toe_copy_skb(b, skb, snd_una, &next);
+		if (err)
+			return err;
+	}
+	return next == write_seq ? 0 : -EINVAL;
+}
+
+/**
+ * toe_tcp_take_unread() - take the data the application has not read.
+ * @sk: the socket, locked
+ * @buf: out: a kvmalloc()ed copy of [copied_seq, rcv_nxt), or NULL
+ * @len: out: its length
+ *
+ * The receive queue is left alone: toe_tcp_quiesce() empties it once the
+ * move is committed.
+ *
+ * Return: 0, -ENOMEM, or -EINVAL if the queue is not that stream.
+ */
+int toe_tcp_take_unread(struct sock *sk, u8 **buf, u32 *len)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 n = tp->rcv_nxt - tp->copied_seq, next = tp->copied_seq;
+	struct sk_buff *skb;
+	u8 *p;
+
+	*buf = NULL;
+	*len = 0;
+	if (!n)
+		return 0;
+	p = kvmalloc(n, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		u32 seq = TCP_SKB_CB(skb)->seq, off = 0, l = skb->len;
+
+		if (before(seq, next)) {
+			off = next - seq;
+			if (off >= l)
+				continue;
+			l -= off;
+		} else if (seq != next) {
+			break;
+		}
+		l = min(l, tp->rcv_nxt - next);
+		if (skb_copy_bits(skb, off, p + (next - tp->copied_seq), l))
+			break;
+		next += l;
+	}
+	if (next != tp->rcv_nxt) {
+		kvfree(p);
+		return -EINVAL;
+	}
+	*buf = p;
+	*len = n;
+	return 0;
+}
+
+/* tcp_write_queue_purge(), which modules cannot call. */
+static void toe_tcp_purge_send_queues(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct rb_node *p = rb_first(&sk->tcp_rtx_queue);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		tcp_skb_tsorted_anchor_cleanup(skb);
+		tcp_wmem_free_skb(sk, skb);
+	}
+	tp->highest_sack = NULL;
+	while (p) {
+		skb = rb_to_skb(p);
+		p = rb_next(p);
+		tcp_rtx_queue_unlink(skb, sk);
+		tcp_wmem_free_skb(sk, skb);
+	}
+	INIT_LIST_HEAD(&tp->tsorted_sent_queue);
+	tcp_clear_all_retrans_hints(tp);
+	tp->packets_out = 0;
+	tp->sacked_out = 0;
+	tp->lost_out = 0;
+	tp->retrans_out = 0;
+	inet_csk(sk)->icsk_backoff = 0;
+}
+
+/**
+ * toe_tcp_quiesce() - the kernel's TCP stops acting for the socket.
+ * @sk: the socket, locked; the NIC has taken the connection
+ *
+ * The timers stop and work they deferred to release_sock() is dropped;
+ * the send and receive queues are emptied (their data is in the NIC's
+ * buffers and in toe_sock.pre). Nothing is left that could send a
+ * segment: the socket operations that could are the ULP's while the
+ * connection is on the NIC.
+ */
+void toe_tcp_quiesce(struct sock *sk)
+{
+	static const int deferred[] = {
+		TCP_TSQ_DEFERRED, TCP_WRITE_TIMER_DEFERRED,
+		TCP_DELACK_TIMER_DEFERRED, TCP_MTU_REDUCED_DEFERRED,
+	};
+	int i;
+
+	sock_owned_by_me(sk);
+	inet_csk_clear_xmit_timers(sk);
+	inet_csk_delete_keepalive_timer(sk);
+	/*
+	 * Work a timer or the TSQ tasklet left for release_sock() is
+	 * dropped; each holds a reference on the socket, as tcp_release_cb()
+	 * knows.
+	 */
+	for (i = 0; i < ARRAY_SIZE(deferred); i++)
+		if (test_and_clear_bit(deferred[i], &sk->sk_tsq_flags))
+			__sock_put(sk);
+	inet_csk(sk)->icsk_ack.pending = 0;
+	toe_tcp_purge_send_queues(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	sk_mem_reclaim(sk);
+}
+
+/* Queue @len bytes of the send ring from @seq with tcp_sendmsg_locked(). */
+static int toe_tcp_queue(struct sock *sk, const struct toe_buf *b, u32 seq,
+			 u32 len)
+{
+	u32 at = toe_buf_off(b, seq), first = min(len, b->size - at);
+	struct kvec vec[2] = {
+		{ .iov_base = b->data + at, .iov_len = first },
+		{ .iov_base = b->data, .iov_len = len - first },
+	};
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	int ret;
+
+	if (!len)
+		return 0;
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, 2, len);
+	ret = tcp_sendmsg_locked(sk, &msg, len);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -ENOBUFS;
+}
+
+/**
+ * toe_tcp_restore() - put the kernel's TCP back in charge of a socket.
+ * @sk: the socket, locked, as toe_tcp_quiesce() left it
+ * @tcb: the state the NIC gave back
+ * @snd: the send ring, holding [tcb->snd_una, tcb->write_seq)
+ *
+ * Sequence numbers, windows, timestamps, RTT, RTO and congestion state
+ * come from @tcb. What the NIC had sent and not had acknowledged goes
+ * back into the retransmission queue as already sent (TCP_REPAIR's way),
+ * what it had not sent into the write queue, which the kernel sends.
+ * Received data the application has not read is not the kernel's: the
+ * caller keeps it in toe_sock.pre, so the receive queue starts empty at
+ * tcb->rcv_nxt.
+ *
+ * Return: 0, or -ENOBUFS/-ENOMEM if the kernel would not take the send
+ * data back (the socket is then unusable and the caller resets it).
+ */
+int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
+		    const struct toe_buf *snd)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 sent = tcb->snd_nxt - tcb->snd_una;
+	u32 unsent = tcb->write_seq - tcb->snd_nxt;
+	u8 shutdown;
+	int err;
+
+	sock_owned_by_me(sk);
+	WRITE_ONCE(tp->snd_una, tcb->snd_una);
+	WRITE_ONCE(tp->snd_nxt, tcb->snd_una);
+	WRITE_ONCE(tp->write_seq, tcb->snd_una);
+	tp->pushed_seq = tcb->snd_una;
+	tp->snd_up = tcb->snd_una;
+	tp->snd_wl1 = tcb->snd_wl1;
+	tp->snd_wnd = tcb->snd_wnd;
+	tp->max_window = max(tp->max_window, tcb->max_window);
+
+	WRITE_ONCE(tp->rcv_nxt, tcb->rcv_nxt);
+	WRITE_ONCE(tp->copied_seq, tcb->rcv_nxt);
+	tp->rcv_wup = tcb->rcv_wup;
+	tp->rcv_wnd = tcb->rcv_wnd;
+
+	if (tp->rx_opt.tstamp_ok) {
+		/* The NIC's TSval clock goes on from where it is now. */
+		tp->tsoffset = tcb->ts_now - tcp_time_stamp_raw();
+		tp->rx_opt.ts_recent = tcb->ts_recent;
+		tp->rx_opt.ts_recent_stamp = ktime_get_seconds() -
+					     tcb->ts_recent_age_ms / MSEC_PER_SEC;
+	}
+	tp->srtt_us = tcb->srtt_us << 3;
+	tp->mdev_us = tcb->rttvar_us << 2;
+	tp->mdev_max_us = tp->mdev_us;
+	tp->rttvar_us = tp->mdev_us;
+	icsk->icsk_rto = clamp_t(unsigned long, usecs_to_jiffies(tcb->rto_us),
+				 TCP_RTO_MIN, TCP_RTO_MAX);
+	tcp_snd_cwnd_set(tp, max(tcb->snd_cwnd, 1u));
+	tp->snd_ssthresh = tcb->snd_ssthresh;
+	tp->snd_cwnd_stamp = tcp_jiffies32;
+	tp->lsndtime = tcp_jiffies32;
+	tp->rcv_tstamp = tcp_jiffies32;
+	icsk->icsk_ack.lrcvtime = tcp_jiffies32;
+	icsk->icsk_backoff = 0;
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_probes_out = 0;
+	tp->undo_marker = 0;
+	/* tcp_set_ca_state(), which modules cannot call. */
+	if (icsk->icsk_ca_ops->set_state)
+		icsk->icsk_ca_ops->set_state(sk, TCP_CA_Open);
+	icsk->icsk_ca_state = TCP_CA_Open;
+
+	/*
+	 * The sent part, as already sent; the rest, to be sent. A shutdown
+	 * that brings the connection home has set SEND_SHUTDOWN already:
+	 * the data written before it still goes (its FIN after it).
+	 */
+	sk->sk_sndbuf = max_t(int, sk->sk_sndbuf, 2 * (sent + unsent) +
+			      SOCK_MIN_SNDBUF);
+	shutdown = sk->sk_shutdown;
+	WRITE_ONCE(sk->sk_shutdown, shutdown & ~SEND_SHUTDOWN);
+	tp->repair = 1;
+	tp->repair_queue = TCP_SEND_QUEUE;
+	err = toe_tcp_queue(sk, snd, tcb->snd_una, sent);
+	tp->repair = 0;
+	tp->repair_queue = TCP_NO_QUEUE;
+	if (!err)
+		err = toe_tcp_queue(sk, snd, tcb->snd_nxt, unsent);
+	WRITE_ONCE(sk->sk_shutdown, shutdown);
+	if (err)
+		return err;
+
+	if (tcb->state == TCP_CLOSE_WAIT && sk->sk_state != TCP_CLOSE_WAIT) {
+		/* The peer's FIN came while the NIC had the connection. */
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+		sock_set_flag(sk, SOCK_DONE);
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		sk->sk_state_change(sk);
+	}
+	if (tp->packets_out)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, icsk->icsk_rto,
+					  TCP_RTO_MAX);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(sk, keepalive_time_when(tp));
+	return 0;
+}
