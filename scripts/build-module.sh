@@ -3,8 +3,10 @@
 # kernel of that flavour (base or debug), and the guest's test tools.
 #
 # Each flavour builds in its own copy of the sources under $TOE_CACHE so
-# the two never share objects; rsync -c keeps unchanged files' times, so
-# make rebuilds only what changed. Prints the directory holding the .ko
+# the two never share objects. rsync -c leaves unchanged files alone and
+# writes changed ones with the current time (--no-times: not the source's,
+# which may be older than objects built from another checkout), so make
+# rebuilds exactly what changed. Prints the directory holding the .ko
 # files and tools/toe-xfer.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +16,7 @@ KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
 OUT=$TOE_CACHE/module-$FLAVOUR
 
 mkdir -p "$OUT"
-rsync -a -c --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+rsync -a -c --no-times --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod*' --exclude='modules.order' --exclude='Module.symvers' \
 	--exclude='toe-xfer' \
 	"$TOE_ROOT/Kbuild" "$TOE_ROOT/Kconfig" "$TOE_ROOT/include" "$TOE_ROOT/src" \

@@ -23,10 +23,13 @@ TESTS=(
 	"engine-fuzz.sh"
 	"kunit.sh base"
 	"l2.sh base"
+	"offload.sh base"
 	"kunit.sh debug"
 	"l2.sh debug"
+	"offload.sh debug"
 )
 passed=0 failed=0 skipped=0
+failed_runs=()
 start=$SECONDS
 for t in "${TESTS[@]}"; do
 	name=${t// /-}
@@ -40,18 +43,31 @@ for t in "${TESTS[@]}"; do
 	p=$(grep -ac '^TEST: .*\[ OK \]' "$TOE_RESULTS/$name.out" || true)
 	f=$(grep -ac '^TEST: .*\[FAIL\]' "$TOE_RESULTS/$name.out" || true)
 	s=$(grep -ac '^TEST: .*\[SKIP\]' "$TOE_RESULTS/$name.out" || true)
+	grep -a '^TEST: .*\[FAIL\]' "$TOE_RESULTS/$name.out" | sed "s|^|$t: |" \
+		>> "$TOE_RESULTS/failures.txt" || true
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		printf 'TEST: %-60s [FAIL]\n' "$t exited $rc"
+		printf 'TEST: %-60s [FAIL]\n' "$t exited $rc" |
+			tee -a "$TOE_RESULTS/failures.txt"
 		f=1
 	fi
 	if [ $rc -ne 0 ]; then
 		echo "---- $t: stderr (last 40 lines; full log $TOE_RESULTS/$name.err)"
 		tail -n 40 "$TOE_RESULTS/$name.err"
+		failed_runs+=("$name")
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	log "$t: $p passed, $f failed in $((SECONDS - t0))s"
 done
 log "all tests in $((SECONDS - start))s"
+# Last, so that the end of a long log names what failed.
+if [ -s "$TOE_RESULTS/failures.txt" ]; then
+	echo "---- failed (logs in $TOE_RESULTS):"
+	cat "$TOE_RESULTS/failures.txt"
+	for name in "${failed_runs[@]}"; do
+		echo "---- $name: stderr, last 10 lines"
+		tail -n 10 "$TOE_RESULTS/$name.err"
+	done
+fi
 if [ $skipped -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

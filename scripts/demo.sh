@@ -1,7 +1,8 @@
 #!/bin/bash
 # demo.sh - the main job: boot the test VM with the toe NIC, move data both
-# ways over one TCP connection through it with live figures, and compare
-# SHA-256 on both ends.
+# ways over one TCP connection through it, move that connection to the
+# NIC's TCP engine and back under traffic (scripts/guest/demo.sh) with live
+# figures, and compare SHA-256 on both ends.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +13,7 @@ TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" base)/tools/toe-xfer
 
 rc=0
 bash "$TOE_ROOT/scripts/vm-run.sh" --live --out "$OUT" \
-	--peer "$TOE_XFER --listen 5001 --bytes $BYTES --seed 2 | sha256sum | cut -d' ' -f1 > rx.sha" \
+	--peer "$TOE_XFER --listen 5001 --bytes $BYTES --seed 2 --fin-last | sha256sum | cut -d' ' -f1 > rx.sha" \
 	-- "BYTES=$BYTES sh /tests/demo.sh" || rc=$?
 want=$("$TOE_XFER" --gen --bytes "$BYTES" --seed 1 | sha256sum | cut -d' ' -f1)
 got=$(cat "$OUT/rx.sha" 2>/dev/null || echo none)

@@ -23,7 +23,7 @@ engine_build() {
 	fi
 	TOE_XFER=$build/toe-xfer
 	mkdir -p "$build"
-	cc -O2 -Wall -o "$TOE_XFER" "$TOE_ROOT/tools/toe-xfer.c" -lpthread
+	cc -O2 -Wall -I"$TOE_ROOT/include" -o "$TOE_XFER" "$TOE_ROOT/tools/toe-xfer.c" -lpthread
 }
 
 # engine_net_up: namespaces NSA and NSB with taps ta and tb, IPv4 and

@@ -15,6 +15,8 @@
 #   --timeout SECS        give up on the guest after SECS (default 900)
 #   --device-opts OPTS    extra toe-pci properties, e.g. conn-capacity=8
 #   --live                copy the guest console to stdout as it runs
+#   --trace PATTERN       QEMU trace events to OUT/qemu-trace.log, e.g.
+#                         'toe_evt*' (repeatable; see qemu-toe-device/trace-events)
 #
 # The NIC sits on a tap device in a network namespace made for this run:
 # the peer is 198.18.0.1/24 and 2001:2::1/64 there, the guest 198.18.0.2 and
@@ -37,6 +39,7 @@ DEVOPTS=
 LIVE=0
 PEERS=()
 AFTERS=()
+TRACE=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--flavour) FLAVOUR=$2; shift 2;;
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2;;
 	--device-opts) DEVOPTS=,$2; shift 2;;
 	--live) LIVE=1; shift;;
+	--trace) TRACE+=(-trace "$2"); shift 2;;
 	--) shift; break;;
 	*) die "unknown option '$1' (see the header of $0)";;
 	esac
@@ -126,6 +130,7 @@ timeout --kill-after=10 "$TIMEOUT" ip netns exec "$NS" "$QEMU" \
 	-qmp unix:"$OUT/qmp.sock",server=on,wait=off \
 	-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no \
 	-device toe-pci,netdev=n0,mac=52:54:00:70:6f:65"$DEVOPTS" \
+	${TRACE[@]+"${TRACE[@]}" -D "$OUT/qemu-trace.log"} \
 	> "$OUT/qemu.log" 2>&1
 qrc=$?
 set -e

@@ -12,8 +12,14 @@
  *
  * The sender shuts down its write side when done (with --fin-last, only
  * once the other side's stream has ended); the receiver runs to EOF.
- * --progress FILE appends "sent received" byte counts once a second
- * (used by tests that must act in the middle of a transfer).
+ * --progress FILE appends "sent received where conn_id" once a second:
+ * byte counts, and with --offload-at where the connection lives (host or
+ * nic) and its NIC connection id ("-" when unknown); used by tests that
+ * must act in the middle of a transfer and by the demo.
+ *
+ * --offload-at N attaches the "toe" ULP and moves the connection to the
+ * NIC once N bytes are sent; --upload-at M brings it home at M. At the
+ * end the socket's TOE_INFO is printed. A move that fails is an error.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +38,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uapi/toe.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
 #define CHUNK (64 * 1024)
 
 struct xfer {
@@ -46,6 +58,10 @@ struct xfer {
 	pthread_mutex_t lock;	/* eof, for fin_last */
 	pthread_cond_t cond;
 	int eof;
+	uint64_t offload_at;	/* 0: never */
+	uint64_t upload_at;	/* 0: never */
+	int moves;		/* moves done by the sender */
+	int toe_err;		/* errno of a failed move */
 };
 
 static void die(const char *fmt, ...)
@@ -113,6 +129,43 @@ static uint64_t parse_size(const char *s)
 	return v;
 }
 
+static void toe_move(struct xfer *x, int on)
+{
+	if (setsockopt(x->fd, SOL_TOE, TOE_OFFLOAD, &on, sizeof(on))) {
+		x->toe_err = errno;
+		fprintf(stderr, "toe-xfer: TOE_OFFLOAD=%d at %llu: %s\n", on,
+			(unsigned long long)x->sent, strerror(errno));
+	}
+	x->moves++;
+}
+
+/* Moves due before sending more: offload first, then upload. */
+static void toe_moves_due(struct xfer *x)
+{
+	if (x->offload_at && x->moves == 0 && x->sent >= x->offload_at)
+		toe_move(x, 1);
+	if (x->upload_at && x->moves == 1 && x->sent >= x->upload_at)
+		toe_move(x, 0);
+}
+
+static void toe_report(struct xfer *x)
+{
+	struct toe_info info;
+	socklen_t len = sizeof(info);
+
+	if (getsockopt(x->fd, SOL_TOE, TOE_INFO, &info, &len)) {
+		fprintf(stderr, "toe-xfer: TOE_INFO: %s\n", strerror(errno));
+		x->toe_err = errno;
+		return;
+	}
+	fprintf(stderr, "toe-xfer: toe where %u offloads %u uploads %u"
+		" refusal %u upload_reason %u nic_sent %llu nic_received %llu\n",
+		info.where, info.offloads, info.uploads, info.last_refusal,
+		info.last_upload_reason,
+		(unsigned long long)info.bytes_sent_nic,
+		(unsigned long long)info.bytes_recv_nic);
+}
+
 static void *sender(void *arg)
 {
 	struct xfer *x = arg;
@@ -121,6 +174,8 @@ static void *sender(void *arg)
 
 	while (x->sent < x->bytes) {
 		size_t len = x->bytes - x->sent < CHUNK ? x->bytes - x->sent : CHUNK;
+
+		toe_moves_due(x);
 
 		/* Whole CHUNKs keep the stream independent of write sizes. */
 		fill(&state, buf, CHUNK);
@@ -246,7 +301,7 @@ static void usage(void)
 {
 	fputs("usage: toe-xfer (--connect HOST:PORT | --listen PORT | --gen)\n"
 	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
-	      "                [--fin-last]\n",
+	      "                [--fin-last] [--offload-at N [--upload-at M]]\n",
 	      stderr);
 	exit(2);
 }
@@ -261,6 +316,8 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "fin-last", no_argument, NULL, 'f' },
+		{ "offload-at", required_argument, NULL, 'o' },
+		{ "upload-at", required_argument, NULL, 'u' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -281,6 +338,8 @@ int main(int argc, char **argv)
 		case 's': x.seed = strtoull(optarg, NULL, 0); break;
 		case 'p': progress = optarg; break;
 		case 'f': x.fin_last = 1; break;
+		case 'o': x.offload_at = parse_size(optarg); break;
+		case 'u': x.upload_at = parse_size(optarg); break;
 		default: usage();
 		}
 	}
@@ -295,6 +354,11 @@ int main(int argc, char **argv)
 	}
 
 	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
+	if (x.upload_at && x.upload_at <= x.offload_at)
+		die("--upload-at must come after --offload-at");
+	if (x.offload_at &&
+	    setsockopt(x.fd, IPPROTO_TCP, TCP_ULP, "toe", sizeof("toe")))
+		die("TCP_ULP toe: %s (is toe.ko loaded?)", strerror(errno));
 	if (pthread_create(&ts, NULL, sender, &x) ||
 	    pthread_create(&tr, NULL, receiver, &x))
 		die("pthread_create failed");
@@ -304,9 +368,20 @@ int main(int argc, char **argv)
 			FILE *f = fopen(progress, "a");
 
 			if (f) {
-				fprintf(f, "%llu %llu\n",
+				struct toe_info info;
+				socklen_t len = sizeof(info);
+				int ok = x.offload_at &&
+					 !getsockopt(x.fd, SOL_TOE, TOE_INFO,
+						     &info, &len);
+
+				fprintf(f, "%llu %llu %s ",
 					(unsigned long long)x.sent,
-					(unsigned long long)x.received);
+					(unsigned long long)x.received,
+					!ok ? "-" : info.where ? "nic" : "host");
+				if (ok && info.where)
+					fprintf(f, "%u\n", info.conn_id);
+				else
+					fprintf(f, "-\n");
 				fclose(f);
 			}
 		} while (pthread_tryjoin_np(tr, NULL) && !sleep(1));
@@ -314,6 +389,8 @@ int main(int argc, char **argv)
 		pthread_join(tr, NULL);
 	}
 	pthread_join(ts, NULL);
+	if (x.offload_at)
+		toe_report(&x);
 	close(x.fd);
 	fprintf(stderr, "toe-xfer: sent %llu received %llu\n",
 		(unsigned long long)x.sent, (unsigned long long)x.received);
@@ -321,5 +398,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "toe-xfer: send: %s\n", strerror(x.send_err));
 	if (x.recv_err)
 		fprintf(stderr, "toe-xfer: receive: %s\n", strerror(x.recv_err));
-	return x.send_err || x.recv_err || x.sent != x.bytes;
+	return x.send_err || x.recv_err || x.toe_err || x.sent != x.bytes;
 }

@@ -127,14 +127,6 @@ done
 toe_wait_peer && ping -c1 -W2 $TOE_PEER_V4 >/dev/null || rc=1
 log_test $rc "5 rmmod/insmod cycles leave a working NIC"
 
-# Under the debug flavour, ask kmemleak now; the host greps the console for
-# "unreferenced object". Objects must be a few seconds old to be reported.
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	sleep 6
-	echo scan > /sys/kernel/debug/kmemleak
-	echo scan > /sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
-	echo "KMEMLEAK_REPORTS=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)"
-fi
+toe_kmemleak_scan
 
 exit $TOE_FAILED

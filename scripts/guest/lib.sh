@@ -65,3 +65,15 @@ log_test() {
 ethtool_stat() {
 	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
 }
+
+# toe_kmemleak_scan: under the debug flavour, ask kmemleak now and print
+# KMEMLEAK_REPORTS=N; the host checks it (check_kmemleak). Objects must be
+# a few seconds old to be reported.
+toe_kmemleak_scan() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "KMEMLEAK_REPORTS=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)"
+}

@@ -32,3 +32,25 @@ check_kernel_log() {
 gen_sha() {
 	"$TOE_XFER" --gen --seed "$1" --bytes "$2" | sha256sum | cut -d' ' -f1
 }
+
+# check_peer OUT FLAVOUR FILE SEED BYTES NAME: the SHA-256 the peer wrote
+# to OUT/FILE must be that of toe-xfer's stream for SEED.
+check_peer() {
+	local out=$1 tag=$2 file=$3 seed=$4 bytes=$5 name=$6
+	[ -f "$out/$file" ] && [ "$(cat "$out/$file")" = "$(gen_sha "$seed" "$bytes")" ]
+	log_test $? "[$tag] $name"
+}
+
+# nstat_get FILE COUNTER: one counter of the peer's `nstat -asz` output.
+nstat_get() {
+	awk -v n="$2" '$1 == n { print $2 }' "$1"
+}
+
+# check_kmemleak LOG FLAVOUR: under debug, the guest's scan (toe_kmemleak_scan)
+# ran and reported no leak. The scan must have run, not merely found
+# nothing to say.
+check_kmemleak() {
+	[ "$2" = debug ] || return 0
+	grep -aq '^KMEMLEAK_REPORTS=0' "$1"
+	log_test $? "[$2] kmemleak scanned after the tests and reports no leak"
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# offload-suite.sh - live connections moved to the NIC and back, from
+# inside the VM (issue 4).
+#
+# Run by scripts/tests/offload.sh, which starts toe-xfer listeners on the
+# peer (ports 5011-5013) and checks what the peer received. Each transfer
+# here attaches the "toe" ULP and moves its connection with TOE_OFFLOAD
+# while data flows both ways; this side checks the stream it received and
+# the socket's TOE_INFO. Prints TEST lines; exits 1 if any check failed.
+. /tests/lib.sh
+
+XFER=${XFER:-256M}
+# What the peer sends on the long transfers: more than the guest, and it
+# holds its FIN until it has the guest's stream (toe-xfer --fin-last), so
+# the connection is ESTABLISHED and busy both ways when it moves.
+PEER_XFER=${PEER_XFER:-512M}
+
+# bytes N[K|M|G] -> N in bytes (for the TOE_INFO checks).
+bytes() {
+	case "$1" in
+	*G) echo $((${1%G} << 30)) ;;
+	*M) echo $((${1%M} << 20)) ;;
+	*K) echo $((${1%K} << 10)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# info_field NAME: a field of the last "toe-xfer: toe ..." line.
+info_field() {
+	grep -a 'toe-xfer: toe ' /tmp/xfer.err | tail -n1 |
+		sed -n "s/.* $1 \([0-9]*\).*/\1/p"
+}
+
+# xfer NAME TARGET SIZE SIZE_IN SEED_OUT SEED_IN TOE-XFER-OPTIONS...: one
+# transfer; checks the stream received and that toe-xfer succeeded.
+xfer() {
+	local name=$1 target=$2 size=$3 size_in=$4 out=$5 in=$6 want got rc
+	shift 6
+	want=$(toe-xfer --gen --bytes "$size_in" --seed "$in" | sha256sum | cut -d' ' -f1)
+	got=$( (toe-xfer --connect "$target" --bytes "$size" --seed "$out" "$@" \
+		2>/tmp/xfer.err; echo $? > /tmp/xfer.rc) | sha256sum | cut -d' ' -f1)
+	rc=$(cat /tmp/xfer.rc)
+	sed 's/^/# /' /tmp/xfer.err
+	[ "$rc" = 0 ]
+	log_test $? "$name: toe-xfer ends cleanly, every move succeeded"
+	[ "$got" = "$want" ]
+	log_test $? "$name: the guest receives the peer's stream intact"
+}
+
+# moved NAME OFFLOADS UPLOADS REASON: what TOE_INFO says of the last one.
+moved() {
+	local rc=0
+	[ "$(info_field offloads)" = "$2" ] || rc=1
+	[ "$(info_field uploads)" = "$3" ] || rc=1
+	[ "$(info_field upload_reason)" = "$4" ] || rc=1
+	[ "$(info_field where)" = 0 ] || rc=1
+	# Both directions really went through the NIC.
+	[ "${info_nic_sent:=$(info_field nic_sent)}" -gt 0 ] || rc=1
+	[ "$(info_field nic_received)" -gt 0 ] || rc=1
+	info_nic_sent=
+	log_test $rc "$1: TOE_INFO: moved $2 and $3 times ($4), NIC carried data both ways"
+}
+
+toe_wait_peer
+n=$(bytes "$XFER")
+
+# Moved to the NIC a quarter of the guest's stream in, home at three
+# quarters (TOE_OFFLOAD 0: upload reason 1, the user's).
+xfer "IPv4 $XFER out, $PEER_XFER in" $TOE_PEER_V4:5011 "$XFER" "$PEER_XFER" 21 22 \
+	--offload-at $((n / 4)) --upload-at $((n * 3 / 4))
+moved "IPv4 $XFER out, $PEER_XFER in" 1 1 1
+xfer "IPv6 $XFER out, $PEER_XFER in" "[$TOE_PEER_V6]:5012" "$XFER" "$PEER_XFER" 23 24 \
+	--offload-at $((n / 4)) --upload-at $((n * 3 / 4))
+moved "IPv6 $XFER out, $PEER_XFER in" 1 1 1
+
+# On the NIC until the sender's shutdown brings it home (reason 3), the
+# FIN going out from the kernel after every byte.
+xfer "IPv4 32M, home at shutdown" $TOE_PEER_V4:5013 32M 32M 25 26 --offload-at 1M
+moved "IPv4 32M, home at shutdown" 1 1 3
+
+# A connection whose route does not leave through the NIC stays where it
+# is: TOE_OFFLOAD fails with ENODEV and the stream is unharmed.
+(toe-xfer --listen 5020 --bytes 1M --seed 28 > /tmp/lo.rx 2>/dev/null &)
+sleep 0.5
+xfer_rc=0
+toe-xfer --connect 127.0.0.1:5020 --bytes 1M --seed 27 --offload-at 64K \
+	> /tmp/lo.tx 2>/tmp/xfer.err || xfer_rc=$?
+sed 's/^/# /' /tmp/xfer.err
+rc=1
+if [ $xfer_rc != 0 ] && grep -q 'TOE_OFFLOAD=1 at .*No such device' /tmp/xfer.err &&
+   [ "$(info_field where)" = 0 ] && [ "$(info_field offloads)" = 0 ] &&
+   [ "$(info_field refusal)" = 9 ]; then
+	rc=0
+fi
+log_test $rc "loopback: TOE_OFFLOAD refused with ENODEV, reason route (9)"
+sleep 1
+[ "$(sha256sum < /tmp/lo.rx)" = "$(toe-xfer --gen --bytes 1M --seed 27 | sha256sum)" ] &&
+[ "$(sha256sum < /tmp/lo.tx)" = "$(toe-xfer --gen --bytes 1M --seed 28 | sha256sum)" ]
+log_test $? "loopback: the refused connection carries both streams intact"
+
+toe_kmemleak_scan
+echo "GUEST_OFFLOAD_COUNTERS $(ethtool -S "$(toe_dev)" | grep -E 'offloads|uploads|refused' | tr -s ' \n' ' ')"
+exit $TOE_FAILED
