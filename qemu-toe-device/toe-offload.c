@@ -15,6 +15,12 @@
  * a burst of frames handled in one main-loop turn raises one interrupt,
  * and the engine's callbacks never write the event ring themselves.
  *
+ * SEND is checked when the command runs but handed to the engine from a
+ * bottom half too, so the guest's doorbell write returns at once instead
+ * of waiting while the engine sends a window's worth of segments (the
+ * driver rings it holding its socket lock). Anything else the engine is
+ * asked about that slot first takes the SEND still pending.
+ *
  * Everything here runs under the BQL, as the rest of the device does.
  * The engine is called only from here, never re-entered: its callbacks
  * record what happened and return.
@@ -78,6 +84,10 @@ typedef struct TOEConn {
     uint16_t ev_reason;
     uint32_t ev_close_status;   /* TOE_STS_* for CLOSED */
     QTAILQ_ENTRY(TOEConn) ev_link;  /* on TOEOffload.ev_queue if pending */
+
+    bool send_pending;          /* a SEND waits for the bottom half */
+    uint32_t send_to;           /* ... to this write_seq */
+    QTAILQ_ENTRY(TOEConn) tx_link;  /* on TOEOffload.tx_queue if so */
 } TOEConn;
 
 struct TOEOffload {
@@ -87,6 +97,8 @@ struct TOEOffload {
     GHashTable *by_tuple;       /* struct toe_tuple * -> slot index + 1 */
     QTAILQ_HEAD(, TOEConn) ev_queue;
     QEMUBH *ev_bh;
+    QTAILQ_HEAD(, TOEConn) tx_queue;
+    QEMUBH *tx_bh;
     QEMUTimer *timer;           /* the engine's next deadline */
     uint8_t *txbuf;             /* one frame the engine sends */
     bool releasing;             /* some slot is RELEASING */
@@ -239,8 +251,25 @@ static void toe_unmap(TOEOffload *o, TOEConn *c)
     }
 }
 
+/* Hand the engine the SEND that waits for @c, if one does. */
+static void toe_send_flush(TOEOffload *o, TOEConn *c)
+{
+    if (!c->send_pending) {
+        return;
+    }
+    QTAILQ_REMOVE(&o->tx_queue, c, tx_link);
+    c->send_pending = false;
+    if (c->phase == TOE_SLOT_OFFLOADED) {
+        toe_engine_send_queued(o->eng, c->eid, c->send_to, toe_now_us());
+    }
+}
+
 static void toe_slot_free(TOEOffload *o, TOEConn *c)
 {
+    if (c->send_pending) {
+        QTAILQ_REMOVE(&o->tx_queue, c, tx_link);
+        c->send_pending = false;
+    }
     toe_ev_drop(o, c);
     toe_held_clear(c);
     toe_unmap(o, c);
@@ -536,6 +565,17 @@ static void toe_ev_bh(void *opaque)
     toe_ev_flush(opaque);
 }
 
+static void toe_tx_bh(void *opaque)
+{
+    TOEOffload *o = opaque;
+    TOEConn *c;
+
+    while ((c = QTAILQ_FIRST(&o->tx_queue))) {
+        toe_send_flush(o, c);
+    }
+    toe_timer_update(o);
+}
+
 /*
  * Receive
  */
@@ -789,6 +829,7 @@ static enum toe_status toe_cmd_upload(TOEOffload *o, TOEConn *c,
     if (len != sizeof(st)) {
         return TOE_STS_INVAL;
     }
+    toe_send_flush(o, c);
     if (toe_engine_upload(o->eng, c->eid, &st, &res, toe_now_us())) {
         return TOE_STS_NOENT;
     }
@@ -826,16 +867,35 @@ static enum toe_status toe_cmd_conn(TOEOffload *o, TOEConn *c,
     if (c->phase != TOE_SLOT_OFFLOADED) {
         return TOE_STS_BUSY;
     }
+    if (opcode != TOE_CMD_SEND) {
+        toe_send_flush(o, c);   /* what the host sent comes first */
+    }
     switch (opcode) {
     case TOE_CMD_SEND:
-        /* The buffer holds [snd_una, write_seq): no more than its size. */
-        if (toe_engine_conn_info(o->eng, c->eid, &info) ||
+        /*
+         * The checks the engine would make, now: not behind the last
+         * one, the buffer holds [snd_una, write_seq) (no more than its
+         * size), and no FIN queued yet.
+         */
+        if (toe_engine_conn_info(o->eng, c->eid, &info)) {
+            return TOE_STS_NOENT;
+        }
+        if (info.state != TOE_TCP_ESTABLISHED &&
+            info.state != TOE_TCP_CLOSE_WAIT) {
+            return TOE_STS_BUSY;
+        }
+        if ((int32_t)((uint32_t)arg - (c->send_pending ? c->send_to :
+                                       info.write_seq)) < 0 ||
             (uint32_t)arg - info.snd_una > c->snd_size) {
             return TOE_STS_INVAL;
         }
-        ret = toe_engine_send_queued(o->eng, c->eid, (uint32_t)arg,
-                                     toe_now_us());
-        break;
+        c->send_to = arg;
+        if (!c->send_pending) {
+            c->send_pending = true;
+            QTAILQ_INSERT_TAIL(&o->tx_queue, c, tx_link);
+            qemu_bh_schedule(o->tx_bh);
+        }
+        return TOE_STS_OK;
     case TOE_CMD_RECV_FREED:
         ret = arg > c->rcv_size ? -EINVAL :
               toe_engine_recv_freed(o->eng, c->eid, (uint32_t)arg,
@@ -925,6 +985,8 @@ void toe_offload_init(TOEPCIState *s, Error **errp)
     o->by_tuple = g_hash_table_new(toe_tuple_hash, toe_tuple_equal);
     QTAILQ_INIT(&o->ev_queue);
     o->ev_bh = qemu_bh_new(toe_ev_bh, o);
+    QTAILQ_INIT(&o->tx_queue);
+    o->tx_bh = qemu_bh_new(toe_tx_bh, o);
     o->timer = timer_new_us(QEMU_CLOCK_VIRTUAL, toe_timer_cb, o);
     o->txbuf = g_malloc(ETH_HLEN_TOE + TOE_ENGINE_MAX_PKT);
     s->offload = o;
@@ -967,6 +1029,7 @@ void toe_offload_fini(TOEPCIState *s)
     toe_engine_free(o->eng);
     timer_free(o->timer);
     qemu_bh_delete(o->ev_bh);
+    qemu_bh_delete(o->tx_bh);
     g_hash_table_destroy(o->by_tuple);
     g_free(o->slots);
     g_free(o->txbuf);

@@ -350,7 +350,7 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 		     uint64_t handle, uint32_t rcv_space, uint64_t now_us)
 {
 	struct toe_conn *c = NULL;
-	uint32_t flags, i, b, edge;
+	uint32_t flags, i, b, edge, old_wnd;
 	uint64_t age_us;
 	int id;
 
@@ -457,6 +457,15 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 			      now_us + (uint64_t)c->ka_idle_s * 1000000);
 	if (eng->cfg.idle_upload_us)
 		toe_timer_set(c, TOE_T_IDLE, now_us + eng->cfg.idle_upload_us);
+	/*
+	 * A window the host's stack had closed (its application slow to
+	 * read) opens now if the caller grants a segment's worth. Say so at
+	 * once: a peer in persist mode would otherwise wait for its next
+	 * probe, which backs off to seconds.
+	 */
+	old_wnd = c->rcv_adv - c->rcv_nxt;
+	if (old_wnd < c->mss && toe_rcv_wnd_avail(c) >= c->mss)
+		c->ack_now = true;
 	toe_output(eng, c, now_us);
 	id = c->id;
 	/* The handler may upload the idlest; the new one stays. */

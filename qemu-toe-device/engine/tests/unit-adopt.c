@@ -319,6 +319,27 @@ static void accepts_fin_wait2(void)
 	EXPECT_EV(f, TOE_ENG_EV_STATE, TOE_TCP_TIME_WAIT);
 }
 
+/*
+ * The host's stack had closed its window (the application slow to read);
+ * the caller grants space at adopt: the peer hears of it at once, not at
+ * its next zero-window probe.
+ */
+static void opens_closed_window(void)
+{
+	struct fx *f = fx_new();
+	struct toe_conn_state st;
+	struct upkt *p;
+
+	fx_state(f, &st, 4);
+	st.rcv_wnd = 0;
+	if (!EXPECT(fx_adopt(f, &st) >= 0))
+		return;
+	p = EXPECT_PKT(f, TF_ACK, FX_ISS, FX_IRS, 0);
+	if (p)
+		EXPECT_GE(fx_wnd(f, p), FX_MSS);
+	EXPECT_NO_PKT(f);
+}
+
 /* Adopting says nothing on the wire when nothing is owed. */
 static void silent(void)
 {
@@ -495,6 +516,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(accepts_sync_states),
 	UNIT_CASE(accepts_fin_wait2),
 	UNIT_CASE(silent),
+	UNIT_CASE(opens_closed_window),
 	UNIT_CASE(keeps_state),
 	UNIT_CASE(eexist),
 	UNIT_CASE(enospc),
