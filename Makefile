@@ -7,6 +7,8 @@
 #   make check     every test, host and VM; ends with "N passed, N failed"
 #   make demo      the main job: boot the VM, traffic through the NIC, live
 #   make bench     netperf through the NIC; writes a results table
+#   make bench-offload  time of a move, and a connection on the NIC against
+#                  the kernel's (Documentation/benchmarks.rst)
 #   make modules   build toe.ko and toe_kunit.ko for FLAVOUR (base|debug)
 #   make vm        boot the VM with a shell command: make vm CMD='ip a'
 #   make clean     drop this checkout's build products (not the cache)
@@ -39,6 +41,9 @@ bench: deps
 bench-engine: deps
 	bash scripts/bench-engine.sh
 
+bench-offload: deps
+	bash scripts/bench-offload.sh
+
 fuzz-engine: deps
 	ENGINE_FUZZ_SECONDS=$${ENGINE_FUZZ_SECONDS:-600} bash scripts/tests/engine-fuzz.sh
 
@@ -50,4 +55,5 @@ clean:
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name modules.order -o -name Module.symvers | xargs rm -f
 
-.PHONY: all deps modules qemu check demo bench bench-engine fuzz-engine vm clean
+.PHONY: all deps modules qemu check demo bench bench-engine bench-offload fuzz-engine \
+	vm clean

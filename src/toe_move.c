@@ -178,14 +178,43 @@ static int toe_offload_check(struct toe_sock *ts)
 	return 0;
 }
 
+/*
+ * The data the application has yet to read, in stream order: what the ULP
+ * still holds (ts->pre past pre_off), then @a, then @b. Returns a new
+ * buffer for ts->pre, or NULL (nothing to hold, or no memory: *err).
+ */
+static u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,
+			const u8 *b, u32 blen, u32 *len, int *err)
+{
+	u32 old = ts->pre_len - ts->pre_off;
+	u8 *p;
+
+	*err = 0;
+	*len = old + alen + blen;
+	if (!*len)
+		return NULL;
+	p = kvmalloc(*len, GFP_KERNEL);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (old)
+		memcpy(p, ts->pre + ts->pre_off, old);
+	if (alen)
+		memcpy(p + old, a, alen);
+	if (blen)
+		memcpy(p + old + alen, b, blen);
+	return p;
+}
+
 /* Phase two: capture, copy, OFFLOAD. The device holds the frames. */
 static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 {
 	struct toe_offload_req *req = ts->cmd_buf;
 	struct sock *sk = ts->sk;
 	struct toe_tcb tcb;
-	u8 *pre;
-	u32 pre_len;
+	u8 *pre, *unread;
+	u32 pre_len, unread_len;
 	int err;
 
 	__sk_flush_backlog(sk);
@@ -209,7 +238,12 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 				      tcb.write_seq);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
-	err = toe_tcp_take_unread(sk, &pre, &pre_len);
+	err = toe_tcp_take_unread(sk, &unread, &unread_len);
+	if (err)
+		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+	/* After what the ULP still holds from an earlier upload. */
+	pre = toe_pre_join(ts, unread, unread_len, NULL, 0, &pre_len, &err);
+	kvfree(unread);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
 
@@ -221,6 +255,22 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	req->snd_buf_size = cpu_to_le32(ts->snd.size);
 	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
 	req->rcv_space = cpu_to_le32(ts->rcv.size);
+	/*
+	 * The device may report on the connection as soon as it has it:
+	 * its events can come before OFFLOAD's own answer has woken us. So
+	 * what they update starts from the captured state now, and they
+	 * are taken whatever ts->where says.
+	 */
+	spin_lock_bh(&ts->lock);
+	ts->snd_una = tcb.snd_una;
+	ts->rcv_end = tcb.rcv_nxt;
+	ts->dev_state = tcb.state;
+	ts->closed = false;
+	ts->close_err = 0;
+	ts->upload_req = false;
+	spin_unlock_bh(&ts->lock);
+	WRITE_ONCE(ts->write_seq, tcb.write_seq);
+	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
 	err = toe_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
 	if (err) {
 		kvfree(pre);
@@ -229,16 +279,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 
 	/* Committed: the NIC has it. */
 	spin_lock_bh(&ts->lock);
-	ts->snd_una = tcb.snd_una;
-	ts->rcv_end = tcb.rcv_nxt;
-	ts->dev_state = tcb.state;
-	ts->closed = false;
-	ts->close_err = 0;
-	ts->upload_req = false;
 	WRITE_ONCE(ts->where, TOE_WHERE_NIC);
 	spin_unlock_bh(&ts->lock);
-	ts->write_seq = tcb.write_seq;
-	ts->copied = tcb.rcv_nxt;
 	kvfree(ts->pre);
 	ts->pre = pre;
 	ts->pre_len = pre_len;
@@ -350,7 +392,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	struct toe_sock *ts = toe_sk(sk);
 	struct toe_priv *priv = ts->priv;
 	struct toe_tcb tcb;
-	u32 unread, first, at;
+	u32 unread, first, at, pre_len;
 	u8 *pre;
 	int err;
 
@@ -381,21 +423,15 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 
 	/* Unread data stays with the ULP, after what it held already. */
 	unread = tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied;
-	pre = kvmalloc(ts->pre_len - ts->pre_off + unread, GFP_KERNEL);
-	if (!pre) {
-		err = -ENOMEM;
-		goto lost;
-	}
-	memcpy(pre, ts->pre + ts->pre_off, ts->pre_len - ts->pre_off);
 	at = toe_buf_off(&ts->rcv, ts->copied);
 	first = min(unread, ts->rcv.size - at);
-	memcpy(pre + ts->pre_len - ts->pre_off, ts->rcv.data + at, first);
-	memcpy(pre + ts->pre_len - ts->pre_off + first, ts->rcv.data,
-	       unread - first);
-	unread += ts->pre_len - ts->pre_off;
+	pre = toe_pre_join(ts, ts->rcv.data + at, first, ts->rcv.data,
+			   unread - first, &pre_len, &err);
+	if (err)
+		goto lost;
 	kvfree(ts->pre);
 	ts->pre = pre;
-	ts->pre_len = unread;
+	ts->pre_len = pre_len;
 	ts->pre_off = 0;
 
 	err = toe_tcp_restore(sk, &tcb, &ts->snd);
@@ -494,12 +530,13 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 			    type, conn_id, handle);
 		return;
 	}
+	/*
+	 * The handle is in priv->conns from before OFFLOAD to after UPLOAD's
+	 * answer, and the device reports nothing outside that: an event can
+	 * come while the commit is still on its way to set ts->where, so it
+	 * is taken whatever that says.
+	 */
 	spin_lock(&ts->lock);
-	if (ts->where != TOE_WHERE_NIC) {
-		spin_unlock(&ts->lock);
-		rcu_read_unlock();
-		return;		/* raced with an upload: the state says more */
-	}
 	switch (type) {
 	case TOE_EVT_ACKED:
 		ok = toe_seq_ok(ts->snd_una, value, READ_ONCE(ts->write_seq));

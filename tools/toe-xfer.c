@@ -18,8 +18,19 @@
  * must act in the middle of a transfer and by the demo.
  *
  * --offload-at N attaches the "toe" ULP and moves the connection to the
- * NIC once N bytes are sent; --upload-at M brings it home at M. At the
- * end the socket's TOE_INFO is printed. A move that fails is an error.
+ * NIC once N bytes are sent; --upload-at M brings it home at M. With
+ * --cycles C it moves to the NIC and back C times from N on, one move per
+ * chunk sent, and prints how long the moves took (median and worst). At
+ * the end the socket's TOE_INFO is printed. A move that fails is an error.
+ *
+ * --offload-at-rx N and --upload-at-rx M do the same as the receiver
+ * reaches N and M bytes received (for connections mostly receiving).
+ *
+ * --io MODE is how the receiving side waits: read (blocking read(), the
+ * default), poll (poll() then a non-blocking read()), epoll-et (epoll,
+ * edge-triggered, reading until EAGAIN) or nonblock (non-blocking read()
+ * retried after a short sleep). In the last three the socket is
+ * O_NONBLOCK and the sender waits for room with poll().
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +38,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,7 +76,17 @@ struct xfer {
 	uint64_t upload_at;	/* 0: never */
 	int moves;		/* moves done by the sender */
 	int toe_err;		/* errno of a failed move */
+	int cycles;		/* --cycles: moves to the NIC and back */
+	uint64_t *move_ns[2];	/* [0] uploads, [1] offloads, in ns */
+	int nmoves[2];
+	int io;			/* enum io_mode */
+	int retries;		/* moves refused for now, tried again */
+	uint64_t offload_rx;	/* --offload-at-rx: 0 never */
+	uint64_t upload_rx;	/* --upload-at-rx: 0 never */
 };
+
+enum io_mode { IO_READ, IO_POLL, IO_EPOLL_ET, IO_NONBLOCK };
+static const char *const io_names[] = { "read", "poll", "epoll-et", "nonblock" };
 
 static void die(const char *fmt, ...)
 {
@@ -104,6 +128,13 @@ static int write_all(int fd, const unsigned char *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* A non-blocking socket: wait for room. */
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+			poll(&p, 1, -1);
+			continue;
+		}
 		if (n <= 0)
 			return -1;
 		buf += n;
@@ -129,12 +160,32 @@ static uint64_t parse_size(const char *s)
 	return v;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+/*
+ * One move. EAGAIN (out-of-order data held by the kernel) and EBUSY say
+ * "not now": the move is tried again before the next chunk.
+ */
 static void toe_move(struct xfer *x, int on)
 {
+	uint64_t t0 = now_ns();
+
 	if (setsockopt(x->fd, SOL_TOE, TOE_OFFLOAD, &on, sizeof(on))) {
+		if (errno == EAGAIN || errno == EBUSY) {
+			x->retries++;
+			return;
+		}
 		x->toe_err = errno;
 		fprintf(stderr, "toe-xfer: TOE_OFFLOAD=%d at %llu: %s\n", on,
 			(unsigned long long)x->sent, strerror(errno));
+	} else if (x->move_ns[on]) {
+		x->move_ns[on][x->nmoves[on]++] = now_ns() - t0;
 	}
 	x->moves++;
 }
@@ -142,10 +193,47 @@ static void toe_move(struct xfer *x, int on)
 /* Moves due before sending more: offload first, then upload. */
 static void toe_moves_due(struct xfer *x)
 {
-	if (x->offload_at && x->moves == 0 && x->sent >= x->offload_at)
+	if (!x->offload_at || x->sent < x->offload_at)
+		return;
+	if (x->cycles) {
+		/* One move per chunk: to the NIC, home, to the NIC, ... */
+		if (x->moves < 2 * x->cycles && !x->toe_err)
+			toe_move(x, !(x->moves & 1) ? 1 : 0);
+		return;
+	}
+	if (x->moves == 0)
 		toe_move(x, 1);
 	if (x->upload_at && x->moves == 1 && x->sent >= x->upload_at)
 		toe_move(x, 0);
+}
+
+/* The same, by bytes received, from the receiver. */
+static void toe_moves_due_rx(struct xfer *x)
+{
+	if (x->offload_rx && x->moves == 0 && x->received >= x->offload_rx)
+		toe_move(x, 1);
+	if (x->upload_rx && x->moves == 1 && x->received >= x->upload_rx)
+		toe_move(x, 0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "offload_us median M worst W" for the timed moves of one direction. */
+static void report_moves(struct xfer *x, int on)
+{
+	int n = x->nmoves[on];
+
+	if (!n)
+		return;
+	qsort(x->move_ns[on], n, sizeof(uint64_t), cmp_u64);
+	fprintf(stderr, "toe-xfer: %d %s: median %.1f us, worst %.1f us\n",
+		n, on ? "offloads" : "uploads",
+		x->move_ns[on][n / 2] / 1000.0, x->move_ns[on][n - 1] / 1000.0);
 }
 
 static void toe_report(struct xfer *x)
@@ -196,15 +284,50 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* Wait for something to read, the way --io says. */
+static void wait_readable(struct xfer *x, int ep)
+{
+	struct pollfd p = { .fd = x->fd, .events = POLLIN };
+	struct epoll_event ev;
+
+	switch (x->io) {
+	case IO_POLL:
+		poll(&p, 1, -1);
+		break;
+	case IO_EPOLL_ET:
+		epoll_wait(ep, &ev, 1, -1);
+		break;
+	case IO_NONBLOCK:
+		usleep(200);
+		break;
+	}
+}
+
 static void receiver_loop(struct xfer *x)
 {
 	static unsigned char buf[CHUNK];
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	int ep = -1;
 
+	if (x->io == IO_EPOLL_ET) {
+		ep = epoll_create1(0);
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, x->fd, &ev)) {
+			x->recv_err = errno;
+			return;
+		}
+	}
+	if (x->io == IO_POLL)
+		wait_readable(x, ep);
 	for (;;) {
 		ssize_t n = read(x->fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && x->io != IO_READ) {
+			/* Edge-triggered: only now, with it drained, wait. */
+			wait_readable(x, ep);
+			continue;
+		}
 		if (n < 0) {
 			x->recv_err = errno;
 			return;
@@ -216,6 +339,7 @@ static void receiver_loop(struct xfer *x)
 			return;
 		}
 		x->received += n;
+		toe_moves_due_rx(x);
 	}
 }
 
@@ -301,7 +425,9 @@ static void usage(void)
 {
 	fputs("usage: toe-xfer (--connect HOST:PORT | --listen PORT | --gen)\n"
 	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
-	      "                [--fin-last] [--offload-at N [--upload-at M]]\n",
+	      "                [--fin-last] [--offload-at N [--upload-at M |\n"
+	      "                --cycles C]] [--offload-at-rx N [--upload-at-rx M]]\n"
+	      "                [--io read|poll|epoll-et|nonblock]\n",
 	      stderr);
 	exit(2);
 }
@@ -318,6 +444,10 @@ int main(int argc, char **argv)
 		{ "fin-last", no_argument, NULL, 'f' },
 		{ "offload-at", required_argument, NULL, 'o' },
 		{ "upload-at", required_argument, NULL, 'u' },
+		{ "cycles", required_argument, NULL, 'C' },
+		{ "offload-at-rx", required_argument, NULL, 'O' },
+		{ "upload-at-rx", required_argument, NULL, 'U' },
+		{ "io", required_argument, NULL, 'i' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -340,6 +470,16 @@ int main(int argc, char **argv)
 		case 'f': x.fin_last = 1; break;
 		case 'o': x.offload_at = parse_size(optarg); break;
 		case 'u': x.upload_at = parse_size(optarg); break;
+		case 'C': x.cycles = atoi(optarg); break;
+		case 'O': x.offload_rx = parse_size(optarg); break;
+		case 'U': x.upload_rx = parse_size(optarg); break;
+		case 'i':
+			for (x.io = 0; x.io < 4; x.io++)
+				if (!strcmp(optarg, io_names[x.io]))
+					break;
+			if (x.io == 4)
+				die("--io: read, poll, epoll-et or nonblock");
+			break;
 		default: usage();
 		}
 	}
@@ -356,7 +496,21 @@ int main(int argc, char **argv)
 	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
 	if (x.upload_at && x.upload_at <= x.offload_at)
 		die("--upload-at must come after --offload-at");
-	if (x.offload_at &&
+	if (x.cycles && (x.upload_at || !x.offload_at || x.cycles < 0))
+		die("--cycles wants --offload-at and no --upload-at");
+	if (x.cycles) {
+		x.move_ns[0] = calloc(x.cycles, sizeof(uint64_t));
+		x.move_ns[1] = calloc(x.cycles, sizeof(uint64_t));
+		if (!x.move_ns[0] || !x.move_ns[1])
+			die("out of memory");
+	}
+	if (x.io != IO_READ &&
+	    fcntl(x.fd, F_SETFL, fcntl(x.fd, F_GETFL) | O_NONBLOCK))
+		die("O_NONBLOCK: %s", strerror(errno));
+	if (x.offload_rx && (x.offload_at ||
+			     (x.upload_rx && x.upload_rx <= x.offload_rx)))
+		die("--offload-at-rx: not with --offload-at; --upload-at-rx after it");
+	if ((x.offload_at || x.offload_rx) &&
 	    setsockopt(x.fd, IPPROTO_TCP, TCP_ULP, "toe", sizeof("toe")))
 		die("TCP_ULP toe: %s (is toe.ko loaded?)", strerror(errno));
 	if (pthread_create(&ts, NULL, sender, &x) ||
@@ -370,7 +524,7 @@ int main(int argc, char **argv)
 			if (f) {
 				struct toe_info info;
 				socklen_t len = sizeof(info);
-				int ok = x.offload_at &&
+				int ok = (x.offload_at || x.offload_rx) &&
 					 !getsockopt(x.fd, SOL_TOE, TOE_INFO,
 						     &info, &len);
 
@@ -389,8 +543,18 @@ int main(int argc, char **argv)
 		pthread_join(tr, NULL);
 	}
 	pthread_join(ts, NULL);
-	if (x.offload_at)
+	if (x.offload_at || x.offload_rx)
 		toe_report(&x);
+	report_moves(&x, 1);
+	report_moves(&x, 0);
+	if (x.retries)
+		fprintf(stderr, "toe-xfer: %d moves refused for now (EAGAIN,"
+			" EBUSY) and tried again\n", x.retries);
+	if (x.cycles && x.moves < 2 * x.cycles && !x.toe_err) {
+		fprintf(stderr, "toe-xfer: only %d of %d moves before the end\n",
+			x.moves, 2 * x.cycles);
+		x.toe_err = EAGAIN;
+	}
 	close(x.fd);
 	fprintf(stderr, "toe-xfer: sent %llu received %llu\n",
 		(unsigned long long)x.sent, (unsigned long long)x.received);

@@ -25,15 +25,21 @@ PEER_XFER=${PEER_XFER:-512M}
 rm -rf "$OUT" && mkdir -p "$(dirname "$OUT")"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")/tools/toe-xfer
 
+# listen PORT BYTES SEED FILE [OPTIONS]: a toe-xfer listener on the peer.
 listen() {
-	echo "$TOE_XFER --listen $1 --bytes $2 --seed $3 --fin-last |" \
+	echo "$TOE_XFER --listen $1 --bytes $2 --seed $3 ${5:-} |" \
 		"sha256sum | cut -d' ' -f1 > $4"
 }
 rc=0
 bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2400 \
-	--peer "$(listen 5011 "$PEER_XFER" 22 rx1.sha)" \
-	--peer "$(listen 5012 "$PEER_XFER" 24 rx2.sha)" \
-	--peer "$(listen 5013 32M 26 rx3.sha)" \
+	--peer "$(listen 5011 "$PEER_XFER" 22 rx1.sha --fin-last)" \
+	--peer "$(listen 5012 "$PEER_XFER" 24 rx2.sha --fin-last)" \
+	--peer "$(listen 5013 32M 26 rx3.sha --fin-last)" \
+	--peer "$(listen 5014 64M 5054 rx4.sha)" \
+	--peer "$(listen 5015 64M 5055 rx5.sha)" \
+	--peer "$(listen 5016 64M 5056 rx6.sha)" \
+	--peer "$(listen 5017 64M 5057 rx7.sha)" \
+	--peer "$(listen 5018 64M 52 rx8.sha --fin-last)" \
 	--after "nstat -asz > nstat.txt" \
 	-- "XFER=$XFER PEER_XFER=$PEER_XFER sh /tests/offload-suite.sh" >"$OUT.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { tail -n 20 "$OUT.log"; tail -n 40 "$OUT/console.log"; } >&2
@@ -42,6 +48,14 @@ guest_tests "$OUT/console.log" "$FLAVOUR"
 check_peer "$OUT" "$FLAVOUR" rx1.sha 21 "$XFER" "IPv4 $XFER out, $PEER_XFER in, moved: the peer receives the guest's stream intact"
 check_peer "$OUT" "$FLAVOUR" rx2.sha 23 "$XFER" "IPv6 $XFER out, $PEER_XFER in, moved: the peer receives the guest's stream intact"
 check_peer "$OUT" "$FLAVOUR" rx3.sha 25 32M "IPv4 32M, home at shutdown: the peer receives the stream intact"
+i=4
+for io in read poll epoll-et nonblock; do
+	check_peer "$OUT" "$FLAVOUR" rx$i.sha $((5040 + i)) 1M \
+		"waiting with $io, moved: the peer receives the guest's stream intact"
+	i=$((i + 1))
+done
+check_peer "$OUT" "$FLAVOUR" rx8.sha 51 64M "100 moves: the peer receives the guest's stream intact"
+grep -a '^GUEST_MOVES' "$OUT/console.log" > "$OUT/moves.txt" || true
 
 # The peer's own counters: what the wire really did.
 rc=1

@@ -1,0 +1,40 @@
+#!/bin/bash
+# bench-offload.sh - `make bench-offload`: how long a move takes, and what
+# a connection on the NIC does against the same connection on the kernel.
+#
+# In the VM (base flavour, TCG), against toe-xfer on the peer:
+#  1. one transfer of BYTES each way moved to the NIC and back MOVES times
+#     (one move per 64 KiB sent): each TOE_OFFLOAD call timed, median and
+#     worst of each direction;
+#  2. BYTES each way on the kernel's TCP, then BYTES each way moved to the
+#     NIC at the start: throughput each way and the guest's CPU time per
+#     KiB moved (both directions counted; /proc/stat, all CPUs).
+# Writes $TOE_CACHE/results/bench-offload.rst and prints it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BYTES=${BYTES:-256M}
+MOVES=${MOVES:-1000}
+OUT=$TOE_CACHE/results/bench-offload
+rm -rf "$OUT" && mkdir -p "$OUT"
+TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" base)/tools/toe-xfer
+listen() {
+	echo "$TOE_XFER --listen $1 --bytes $BYTES --seed $2 --fin-last > /dev/null"
+}
+bash "$TOE_ROOT/scripts/vm-run.sh" --out "$OUT" --timeout 3600 \
+	--peer "$(listen 5031 2)" --peer "$(listen 5032 4)" --peer "$(listen 5033 6)" \
+	-- "BYTES=$BYTES MOVES=$MOVES sh /tests/bench-offload.sh"
+grep -a '^BENCH_' "$OUT/console.log" | tr -d '\r' > "$OUT/figures.txt"
+fig() { awk -v k="$1" '$1 == k { $1 = ""; print substr($0, 2) }' "$OUT/figures.txt"; }
+{
+	echo "Moves and throughput, toe-xfer $BYTES each way, TCG guest (base)"
+	echo
+	echo "=================================  =========================================="
+	echo "figure                             value"
+	echo "=================================  =========================================="
+	echo "offload, $MOVES moves                $(fig BENCH_OFFLOADS)"
+	echo "upload, $MOVES moves                 $(fig BENCH_UPLOADS)"
+	echo "kernel TCP: send, receive          $(fig BENCH_KERNEL)"
+	echo "on the NIC: send, receive          $(fig BENCH_NIC)"
+	echo "=================================  =========================================="
+} | tee "$TOE_CACHE/results/bench-offload.rst"
