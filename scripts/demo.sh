@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-BYTES=${BYTES:-128M}
+BYTES=${BYTES:-512M}
 OUT=$TOE_CACHE/results/demo
 rm -rf "$OUT" && mkdir -p "$OUT"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" base)/tools/toe-xfer
