@@ -85,7 +85,7 @@ enum toe_ring_id {
 
 #define TOE_ID_MAGIC		0x31454f54	/* "TOE1" in memory order */
 #define TOE_VERSION_MAJOR	1
-#define TOE_VERSION_MINOR	1	/* 1: connection offload */
+#define TOE_VERSION_MINOR	2	/* 1: offload; 2: SET_OPTS, status */
 #define TOE_VERSION		((TOE_VERSION_MAJOR << 16) | TOE_VERSION_MINOR)
 
 /* TOE_REG_FEATURES */
@@ -272,6 +272,7 @@ enum toe_cmd_opcode {
 	TOE_CMD_RECV_FREED = 0x0015,
 	TOE_CMD_SHUTDOWN = 0x0016,
 	TOE_CMD_ABORT = 0x0017,
+	TOE_CMD_SET_OPTS = 0x0018,
 };
 
 /*
@@ -309,9 +310,22 @@ enum toe_cmd_opcode {
  *   SHUTDOWN  no payload: after the data queued, send a FIN.
  *   ABORT     no payload: send a RST and free the slot (offloaded or
  *             diverted; held frames are dropped).
+ *   SET_OPTS  arg: the socket options the engine honours, encoded with
+ *             TOE_OPTS_*; they replace the ones the state carried. INVAL
+ *             (keepalive on with a zero time, interval or count).
  *
  * Every conn_id is checked: NOENT for one that is not a live slot.
  */
+
+/* TOE_CMD_SET_OPTS's arg. */
+#define TOE_OPTS_NODELAY	(1ull << 0)	/* TCP_NODELAY */
+#define TOE_OPTS_KEEPALIVE	(1ull << 1)	/* SO_KEEPALIVE */
+#define TOE_OPTS_KA_PROBES(v)	((__u64)((v) & 0xff) << 8)	/* TCP_KEEPCNT */
+#define TOE_OPTS_KA_TIME(v)	((__u64)((v) & 0xffff) << 16)	/* TCP_KEEPIDLE, s */
+#define TOE_OPTS_KA_INTVL(v)	((__u64)((v) & 0xffff) << 32)	/* TCP_KEEPINTVL, s */
+#define TOE_OPTS_GET_KA_PROBES(a)	((__u32)((a) >> 8) & 0xff)
+#define TOE_OPTS_GET_KA_TIME(a)		((__u32)((a) >> 16) & 0xffff)
+#define TOE_OPTS_GET_KA_INTVL(a)	((__u32)((a) >> 32) & 0xffff)
 
 /* A TCP connection's 4-tuple, as struct toe_conn_state carries it. */
 struct toe_tuple {
@@ -485,8 +499,44 @@ struct toe_offload_req {
 	__le32 snd_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
 	__le32 rcv_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
 	__le32 rcv_space;	/* receive bytes the host grants now, <= size */
-	__le32 reserved[7];	/* zero */
+	__le32 reserved1;	/* zero */
+	__le64 status_addr;	/* struct toe_conn_status, or 0 for none */
+	__le32 reserved[4];	/* zero */
 };
 TOE_HW_ASSERT_SIZE(struct toe_offload_req, 320);
+
+/*
+ * The connection's live figures, which the device writes into host memory
+ * (toe_offload_req.status_addr, 8-byte aligned) each time it posts events
+ * for the connection and once more at UPLOAD, so that the host can answer
+ * for the connection (TCP_INFO, ss) without asking. Written like a
+ * seqcount: @seq odd, then the fields, then @seq even; a reader that sees
+ * @seq odd or changed across its copy reads again.
+ */
+struct toe_conn_status {
+	__le32 seq;
+	__u8 state;		/* enum toe_tcp_state */
+	__u8 ca_state;		/* Linux's TCP_CA_* */
+	__le16 mss;
+	__le32 snd_una;
+	__le32 snd_nxt;
+	__le32 snd_wnd;
+	__le32 rcv_nxt;
+	__le32 rcv_wnd;
+	__le32 srtt_us;
+	__le32 rttvar_us;
+	__le32 rto_us;
+	__le32 snd_cwnd;	/* segments */
+	__le32 snd_ssthresh;	/* segments */
+	__le32 retrans_out;	/* segments retransmitted, not yet acked */
+	__le32 sacked_out;	/* segments the peer SACKed */
+	__le32 lost_out;	/* segments deemed lost */
+	__le32 reserved0;
+	__le64 bytes_acked;	/* since OFFLOAD */
+	__le64 bytes_received;	/* since OFFLOAD, in order */
+	__le64 retrans_segs;	/* since OFFLOAD */
+	__le64 reserved[5];
+};
+TOE_HW_ASSERT_SIZE(struct toe_conn_status, 128);
 
 #endif /* _TOE_HW_H */

@@ -62,6 +62,7 @@ static enum toe_status toe_cmd_exec(TOEPCIState *s, const struct toe_cmd *cmd,
     case TOE_CMD_RECV_FREED:
     case TOE_CMD_SHUTDOWN:
     case TOE_CMD_ABORT:
+    case TOE_CMD_SET_OPTS:
         break;
     default:
         qemu_log_mask(LOG_GUEST_ERROR, "toe-pci: unknown command opcode"

@@ -73,6 +73,9 @@ typedef struct TOEConn {
     uint8_t peer_mac[6];
 
     uint64_t snd_buf, rcv_buf;  /* host memory */
+    uint64_t status_addr;       /* struct toe_conn_status, or 0 */
+    uint32_t status_seq;        /* its seqcount, even between writes */
+    bool status_dirty;          /* events since it was last written */
     uint32_t snd_size, rcv_size;
     uint32_t snd_base, rcv_base;    /* sequence at offset 0 */
 
@@ -232,6 +235,7 @@ static void toe_ev_pend(TOEOffload *o, TOEConn *c, uint32_t what)
         QTAILQ_INSERT_TAIL(&o->ev_queue, c, ev_link);
     }
     c->pending |= what;
+    c->status_dirty = true;
     qemu_bh_schedule(o->ev_bh);
 }
 
@@ -472,6 +476,50 @@ static const struct toe_engine_ops toe_eng_ops = {
  * Events
  */
 
+/*
+ * Write @c's figures to the host's struct toe_conn_status: seq odd, the
+ * fields, seq even, each write ordered after the one before (the DMA API
+ * orders them).
+ */
+static void toe_status_write(TOEOffload *o, TOEConn *c)
+{
+    PCIDevice *pd = PCI_DEVICE(o->s);
+    struct toe_engine_conn_info info;
+    struct toe_conn_status st = { 0 };
+    uint32_t seq;
+
+    c->status_dirty = false;
+    if (!c->status_addr || toe_engine_conn_info(o->eng, c->eid, &info)) {
+        return;
+    }
+    st.state = info.state;
+    st.ca_state = info.ca_state;
+    st.mss = cpu_to_le16(info.mss);
+    st.snd_una = cpu_to_le32(info.snd_una);
+    st.snd_nxt = cpu_to_le32(info.snd_nxt);
+    st.snd_wnd = cpu_to_le32(info.snd_wnd);
+    st.rcv_nxt = cpu_to_le32(info.rcv_nxt);
+    st.rcv_wnd = cpu_to_le32(info.rcv_wnd);
+    st.srtt_us = cpu_to_le32(info.srtt_us);
+    st.rttvar_us = cpu_to_le32(info.rttvar_us);
+    st.rto_us = cpu_to_le32(info.rto_us);
+    st.snd_cwnd = cpu_to_le32(info.cwnd);
+    st.snd_ssthresh = cpu_to_le32(info.ssthresh);
+    st.retrans_out = cpu_to_le32(info.retrans_out);
+    st.sacked_out = cpu_to_le32(info.sacked_out);
+    st.lost_out = cpu_to_le32(info.lost_out);
+    st.bytes_acked = cpu_to_le64(info.bytes_acked);
+    st.bytes_received = cpu_to_le64(info.bytes_received);
+    st.retrans_segs = cpu_to_le64(info.retrans_segs);
+
+    seq = cpu_to_le32(++c->status_seq);
+    pci_dma_write(pd, c->status_addr, &seq, sizeof(seq));
+    st.seq = cpu_to_le32(++c->status_seq);
+    pci_dma_write(pd, c->status_addr + sizeof(seq), (uint8_t *)&st +
+                  sizeof(seq), sizeof(st) - sizeof(seq));
+    pci_dma_write(pd, c->status_addr, &st.seq, sizeof(st.seq));
+}
+
 static bool toe_ev_post_one(TOEOffload *o, TOEConn *c, uint16_t type,
                             uint32_t status, uint16_t reason, uint32_t value)
 {
@@ -506,6 +554,9 @@ static bool toe_ev_post_next(TOEOffload *o, TOEConn *c)
 
     for (i = 0; !(c->pending & order[i].bit); i++) {
         /* c->pending is not 0 here */
+    }
+    if (c->status_dirty && c->phase == TOE_SLOT_OFFLOADED) {
+        toe_status_write(o, c);     /* the figures before the news */
     }
     switch (order[i].bit) {
     case TOE_PEND_ACKED:
@@ -785,7 +836,12 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
             return TOE_STS_INVAL;
         }
     }
-    if (req.reserved0 || !toe_buf_valid(le64_to_cpu(req.snd_buf), snd_size) ||
+    if (req.reserved0 || req.reserved1 ||
+        (le64_to_cpu(req.status_addr) &&
+         (le64_to_cpu(req.status_addr) & 7 ||
+          !toe_dma_range_ok(le64_to_cpu(req.status_addr),
+                            sizeof(struct toe_conn_status)))) ||
+        !toe_buf_valid(le64_to_cpu(req.snd_buf), snd_size) ||
         !toe_buf_valid(le64_to_cpu(req.rcv_buf), rcv_size) ||
         space > rcv_size || toe_state_unacked(&req.state) > snd_size) {
         qemu_log_mask(LOG_GUEST_ERROR, "toe-pci: OFFLOAD: buffers refused\n");
@@ -797,6 +853,8 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
     c->rcv_size = rcv_size;
     c->snd_base = le32_to_cpu(req.state.snd_una);
     c->rcv_base = le32_to_cpu(req.state.rcv_nxt);
+    c->status_addr = le64_to_cpu(req.status_addr);
+    c->status_seq = 0;
     memcpy(c->peer_mac, req.peer_mac, 6);
     c->ev_close_status = TOE_STS_OK;
 
@@ -830,6 +888,7 @@ static enum toe_status toe_cmd_upload(TOEOffload *o, TOEConn *c,
         return TOE_STS_INVAL;
     }
     toe_send_flush(o, c);
+    toe_status_write(o, c);
     if (toe_engine_upload(o->eng, c->eid, &st, &res, toe_now_us())) {
         return TOE_STS_NOENT;
     }
@@ -910,6 +969,21 @@ static enum toe_status toe_cmd_conn(TOEOffload *o, TOEConn *c,
             toe_slot_free(o, c);
         }
         break;
+    case TOE_CMD_SET_OPTS:
+        /* Keepalive first: it checks its values, so a refusal sets none. */
+        ret = toe_engine_set_keepalive(o->eng, c->eid,
+                                       arg & TOE_OPTS_KEEPALIVE,
+                                       TOE_OPTS_GET_KA_TIME(arg),
+                                       TOE_OPTS_GET_KA_INTVL(arg),
+                                       TOE_OPTS_GET_KA_PROBES(arg),
+                                       toe_now_us());
+        if (!ret) {
+            ret = toe_engine_set_nodelay(o->eng, c->eid,
+                                         arg & TOE_OPTS_NODELAY, toe_now_us());
+        }
+        break;
+    default:
+        return TOE_STS_OPNOTSUPP;
     }
     toe_timer_update(o);
     switch (ret) {

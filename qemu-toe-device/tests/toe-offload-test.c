@@ -16,6 +16,7 @@
 #define BUF_SIZE     0x4000          /* each of SND_BUF and RCV_BUF */
 #define STATE_BUF    0x520000        /* UPLOAD writes the state here */
 #define RX_BUFS      0x530000        /* L2 RX buffers, BUF_STRIDE apart */
+#define STATUS_BUF   0x528000        /* struct toe_conn_status */
 
 #define ISS          1000u           /* our snd_una at offload */
 #define IRS          5000u           /* our rcv_nxt at offload */
@@ -721,6 +722,89 @@ static void test_events_coalesce(void)
     toe_stop(&o.t);
 }
 
+/* The figures the device writes at each event, read as the host would. */
+static void read_status(Off *o, struct toe_conn_status *st)
+{
+    qtest_memread(o->t.qts, STATUS_BUF, st, sizeof(*st));
+    g_assert_cmpuint(le32_to_cpu(st->seq), >, 0);
+    g_assert_cmpuint(le32_to_cpu(st->seq) % 2, ==, 0);
+}
+
+/*
+ * The status block follows the connection; SET_OPTS reaches the engine:
+ * keepalive with bad values is refused and changes nothing, good values
+ * make the engine probe an idle peer.
+ */
+static void test_status_and_opts(void)
+{
+    const uint64_t ka = TOE_OPTS_NODELAY | TOE_OPTS_KEEPALIVE |
+                        TOE_OPTS_KA_PROBES(3) | TOE_OPTS_KA_TIME(1) |
+                        TOE_OPTS_KA_INTVL(1);
+    struct toe_offload_req req;
+    struct toe_conn_status st;
+    uint8_t data[100], frame[256];
+    uint32_t id, seq;
+    struct toe_evt e;
+    Seg s;
+    int i;
+    Off o;
+
+    off_start(&o, 4, 4);
+    qtest_memset(o.t.qts, STATUS_BUF, 0, sizeof(st));
+    id = divert(&o);
+    make_req(&o, &req);
+    req.status_addr = cpu_to_le64(STATUS_BUF + 4);      /* misaligned */
+    g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_INVAL);
+    req.status_addr = cpu_to_le64(STATUS_BUF);
+    g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_OK);
+
+    fill(data, sizeof(data), 3);
+    peer_send(&o, TH_ACK | TH_PSH, ISS, data, sizeof(data), frame);
+    e = wait_evt(&o, TOE_EVT_RECV);
+    g_assert_cmpuint(le32_to_cpu(e.value), ==, IRS + 100);
+    read_status(&o, &st);
+    g_assert_cmpuint(st.state, ==, TOE_TCP_ESTABLISHED);
+    g_assert_cmpuint(le32_to_cpu(st.rcv_nxt), ==, IRS + 100);
+    g_assert_cmpuint(le32_to_cpu(st.snd_una), ==, ISS);
+    g_assert_cmpuint(le64_to_cpu(st.bytes_received), ==, 100);
+    g_assert_cmpuint(le32_to_cpu(st.snd_cwnd), ==, 10);
+    g_assert_cmpuint(le32_to_cpu(st.srtt_us), ==, 1000);
+    g_assert_cmpuint(le16_to_cpu(st.mss), ==, 1400);
+    seq = le32_to_cpu(st.seq);
+
+    /* Keepalive on with a zero time: refused, nothing set. */
+    g_assert_cmpuint(cmd(&o, TOE_CMD_SET_OPTS, id, 0,
+                         TOE_OPTS_KEEPALIVE | TOE_OPTS_KA_PROBES(3) |
+                         TOE_OPTS_KA_INTVL(1), NULL), ==, TOE_STS_INVAL);
+    g_assert_cmpuint(cmd(&o, TOE_CMD_SET_OPTS, id, 0, ka, NULL), ==,
+                     TOE_STS_OK);
+    /* The delayed ACK of the data, then a probe at snd_una - 1. */
+    for (i = 0; i < 10; i++) {
+        if (!peer_recv(&o, &s)) {
+            continue;           /* 400 ms of quiet */
+        }
+        if (s.seq == ISS - 1 && !s.len) {
+            break;
+        }
+        g_assert_cmpuint(s.seq, ==, ISS);
+    }
+    g_assert_cmpint(i, <, 10);
+    g_assert_cmpuint(s.ack, ==, IRS + 100);
+
+    /* UPLOAD writes the figures once more; the options come back. */
+    g_assert_cmpuint(cmd(&o, TOE_CMD_UPLOAD, id, TOE_CONN_STATE_SIZE,
+                         STATE_BUF, NULL), ==, TOE_STS_OK);
+    read_status(&o, &st);
+    g_assert_cmpuint(le32_to_cpu(st.seq), >, seq);
+    qtest_memread(o.t.qts, STATE_BUF, &req.state, sizeof(req.state));
+    g_assert_cmphex(le32_to_cpu(req.state.flags) &
+                    (TOE_CS_NODELAY | TOE_CS_KEEPALIVE), ==,
+                    TOE_CS_NODELAY | TOE_CS_KEEPALIVE);
+    g_assert_cmpuint(le32_to_cpu(req.state.keepalive_time_s), ==, 1);
+    g_assert_cmpuint(req.state.keepalive_probes, ==, 3);
+    toe_stop(&o.t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -733,5 +817,6 @@ int main(int argc, char **argv)
                    test_bad_offload_commands);
     qtest_add_func("/toe-pci/offload/peer-reset", test_peer_reset);
     qtest_add_func("/toe-pci/offload/events-coalesce", test_events_coalesce);
+    qtest_add_func("/toe-pci/offload/status-and-opts", test_status_and_opts);
     return g_test_run();
 }
