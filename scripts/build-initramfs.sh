@@ -2,8 +2,8 @@
 # build-initramfs.sh FLAVOUR - the test VM's root filesystem as a cpio.
 #
 # Holds busybox, toe.ko and toe_kunit.ko for FLAVOUR, netperf, ethtool,
-# toe-xfer, the guest init and the guest test scripts. Cached under a hash
-# of all of those; prints the path of the .cpio.gz.
+# toe-xfer, toectl, the guest init and the guest test scripts. Cached
+# under a hash of all of those; prints the path of the .cpio.gz.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,6 +13,7 @@ KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
 
 BINS=(/bin/busybox /usr/bin/netperf /usr/bin/netserver /usr/sbin/ethtool /usr/bin/ss /usr/bin/nstat)
 KEY=$(input_hash "$MODDIR/toe.ko" "$MODDIR/toe_kunit.ko" "$MODDIR/tools/toe-xfer" \
+	"$MODDIR/tools/toectl" \
 	"$TOE_ROOT/scripts/guest" "$TOE_ROOT/scripts/build-initramfs.sh" \
 	"$KDIR/.config" "${BINS[@]}")
 OUT=$TOE_CACHE/initramfs-$FLAVOUR-$KEY.cpio.gz
@@ -27,7 +28,7 @@ trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE"/{bin,sbin,usr/bin,lib/modules,proc,sys,dev,tmp,run,root,host,etc}
 install -m 0755 /bin/busybox "$STAGE/bin/busybox"
 install -m 0644 "$MODDIR/toe.ko" "$MODDIR/toe_kunit.ko" "$STAGE/lib/modules/"
-install -m 0755 "$MODDIR/tools/toe-xfer" "$STAGE/usr/bin/"
+install -m 0755 "$MODDIR/tools/toe-xfer" "$MODDIR/tools/toectl" "$STAGE/usr/bin/"
 install -m 0755 "$TOE_ROOT/scripts/guest/init" "$STAGE/init"
 cp -r "$TOE_ROOT/scripts/guest" "$STAGE/tests"
 rm -f "$STAGE/tests/init"

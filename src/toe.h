@@ -101,6 +101,8 @@ struct toe_dev_stats {
 	atomic64_t offloads;		/* connections moved to the NIC */
 	atomic64_t uploads;		/* ... and brought home */
 	atomic64_t refusals[TOE_NUM_REFUSALS];	/* offloads refused, by why */
+	atomic64_t nic_tx_bytes;	/* sent on the NIC, acknowledged */
+	atomic64_t nic_rx_bytes;	/* received on the NIC, placed */
 };
 
 /**

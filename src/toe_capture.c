@@ -18,22 +18,8 @@
 #include "toe_capture.h"
 #include "toe_sock.h"
 
-static const char *const toe_refusal_names[TOE_NUM_REFUSALS] = {
-	[TOE_REFUSE_NONE] = "none",
-	[TOE_REFUSE_NOT_TCP] = "not_tcp",
-	[TOE_REFUSE_FAMILY] = "family",
-	[TOE_REFUSE_STATE] = "state",
-	[TOE_REFUSE_REPAIR] = "repair",
-	[TOE_REFUSE_MD5] = "md5",
-	[TOE_REFUSE_ULP] = "ulp",
-	[TOE_REFUSE_URGENT] = "urgent",
-	[TOE_REFUSE_CONG] = "congestion_control",
-	[TOE_REFUSE_ROUTE] = "route",
-	[TOE_REFUSE_OOO] = "out_of_order",
-	[TOE_REFUSE_QUEUED] = "queued",
-	[TOE_REFUSE_DEVICE] = "device",
-	[TOE_REFUSE_BUSY] = "busy",
-};
+static const char *const toe_refusal_names[TOE_NUM_REFUSALS] =
+	TOE_REFUSAL_NAMES;
 
 /**
  * toe_refusal_name() - the name a refusal is counted under.
@@ -48,6 +34,36 @@ const char *toe_refusal_name(enum toe_refusal why)
 	return toe_refusal_names[why];
 }
 EXPORT_SYMBOL_IF_KUNIT(toe_refusal_name);
+
+static const char *const toe_refusal_descs[TOE_NUM_REFUSALS] = {
+	[TOE_REFUSE_NONE] = "not refused",
+	[TOE_REFUSE_NOT_TCP] = "offload refused: not a TCP stream socket",
+	[TOE_REFUSE_FAMILY] = "offload refused: neither IPv4 nor IPv6",
+	[TOE_REFUSE_STATE] = "offload refused: not ESTABLISHED",
+	[TOE_REFUSE_REPAIR] = "offload refused: in TCP_REPAIR mode",
+	[TOE_REFUSE_MD5] = "offload refused: TCP-MD5 signatures",
+	[TOE_REFUSE_ULP] = "offload refused: another upper-layer protocol",
+	[TOE_REFUSE_URGENT] = "offload refused: urgent data pending",
+	[TOE_REFUSE_CONG] = "offload refused: congestion control the NIC does not run",
+	[TOE_REFUSE_ROUTE] = "offload refused: the route does not leave through a TOE NIC",
+	[TOE_REFUSE_OOO] = "offload refused: out-of-order data queued, try again",
+	[TOE_REFUSE_QUEUED] = "offload refused: more data queued than the NIC buffers hold",
+	[TOE_REFUSE_DEVICE] = "offload refused: the NIC refused it or failed",
+	[TOE_REFUSE_BUSY] = "offload refused: a thread is in the kernel's TCP call, try again",
+};
+
+/**
+ * toe_refusal_desc() - a sentence saying why, for logs and extack.
+ * @why: the refusal
+ *
+ * Return: a static string.
+ */
+const char *toe_refusal_desc(enum toe_refusal why)
+{
+	if ((unsigned int)why >= TOE_NUM_REFUSALS)
+		return "offload refused";
+	return toe_refusal_descs[why];
+}
 
 /* The engine runs NewReno and CUBIC (enum toe_cong_algo). */
 static int toe_cong_algo(const struct sock *sk)

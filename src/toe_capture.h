@@ -13,6 +13,7 @@
 
 /* Refusals are counted under these names (enum toe_refusal, uapi/toe.h). */
 const char *toe_refusal_name(enum toe_refusal why);
+const char *toe_refusal_desc(enum toe_refusal why);
 enum toe_refusal toe_sock_refusal(struct sock *sk);
 void toe_tcb_capture(struct sock *sk, struct toe_tcb *tcb);
 

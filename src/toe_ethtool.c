@@ -57,6 +57,8 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("upload_requests", upload_reqs),
 	TOE_DEV_STAT("offloads", offloads),
 	TOE_DEV_STAT("uploads", uploads),
+	TOE_DEV_STAT("nic_tx_bytes", nic_tx_bytes),
+	TOE_DEV_STAT("nic_rx_bytes", nic_rx_bytes),
 	/* Refused offloads, by enum toe_refusal (toe_refusal_name()). */
 	TOE_DEV_STAT("refused_not_tcp", refusals[TOE_REFUSE_NOT_TCP]),
 	TOE_DEV_STAT("refused_family", refusals[TOE_REFUSE_FAMILY]),

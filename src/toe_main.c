@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toe_main.c - module init and exit: the net.toe sysctls, the debugfs
- * root, the PCI driver and the "toe" TCP ULP, registered in that order
- * and removed in the reverse one.
+ * root, the PCI driver, the "toe" TCP ULP and the "toe" generic netlink
+ * family, registered in that order and removed in the reverse one.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -30,8 +30,16 @@ static int __init toe_init(void)
 		pr_err("toe: cannot register the toe TCP ULP: %d\n", err);
 		goto err_pci;
 	}
+	err = toe_netlink_init();
+	if (err) {
+		pr_err("toe: cannot register the toe generic netlink family: %d\n",
+		       err);
+		goto err_ulp;
+	}
 	return 0;
 
+err_ulp:
+	toe_ulp_unregister();
 err_pci:
 	pci_unregister_driver(&toe_pci_driver);
 err_debugfs:
@@ -42,6 +50,7 @@ err_debugfs:
 
 static void __exit toe_exit(void)
 {
+	toe_netlink_exit();
 	/* No socket holds the ULP: the module could not be unloading. */
 	toe_ulp_unregister();
 	pci_unregister_driver(&toe_pci_driver);

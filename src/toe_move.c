@@ -31,6 +31,9 @@
 #include "toe_capture.h"
 #include "toe_sock.h"
 
+#define CREATE_TRACE_POINTS
+#include "toe_trace.h"
+
 /* How long the L2 receive path may take to drain at a divert. */
 #define TOE_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
 
@@ -154,11 +157,37 @@ static int toe_drain_rx(struct toe_priv *priv)
 static int toe_refuse(struct toe_sock *ts, enum toe_refusal why, int err)
 {
 	ts->info.last_refusal = why;
+	trace_toe_refuse(ts->conn_id, toe_refusal_name(why), err);
 	if (ts->priv)
 		atomic64_inc(&ts->priv->stats.refusals[why]);
 	net_dbg_ratelimited("toe: socket not offloaded: %s (%d)\n",
 			    toe_refusal_name(why), err);
 	return err;
+}
+
+/*
+ * Threads asleep in the kernel's own TCP calls on the socket. They entered
+ * tcp_sendmsg() or tcp_recvmsg() before the ULP was attached (by toectl,
+ * or policy) and would wake up, after a move, to queues that are no
+ * longer the connection's. They wait in sk_wait_event() on sk_sleep()
+ * with woken_wake_function, as the ULP's own waiters do (counted in
+ * ts->waiters); pollers wait with other functions.
+ */
+static bool toe_kernel_sleepers(struct sock *sk, struct toe_sock *ts)
+{
+	struct wait_queue_head *wq = sk_sleep(sk);
+	struct wait_queue_entry *e;
+	unsigned long flags;
+	int n = 0;
+
+	if (!wq)
+		return false;
+	spin_lock_irqsave(&wq->lock, flags);
+	list_for_each_entry(e, &wq->head, entry)
+		if (e->func == woken_wake_function)
+			n++;
+	spin_unlock_irqrestore(&wq->lock, flags);
+	return n > ts->waiters;
 }
 
 /* Everything but the device: is this socket one the NIC can take? */
@@ -173,7 +202,7 @@ static int toe_offload_check(struct toe_sock *ts)
 		return toe_refuse(ts, why, -EOPNOTSUPP);
 	if (!RB_EMPTY_ROOT(&tcp_sk(sk)->out_of_order_queue))
 		return toe_refuse(ts, TOE_REFUSE_OOO, -EAGAIN);
-	if (ts->kernel_ops)
+	if (ts->kernel_ops || toe_kernel_sleepers(sk, ts))
 		return toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
 	return 0;
 }
@@ -244,6 +273,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	/* After what the ULP still holds from an earlier upload. */
 	pre = toe_pre_join(ts, unread, unread_len, NULL, 0, &pre_len, &err);
 	kvfree(unread);
+	trace_toe_capture(ts->conn_id, &tcb, pre_len);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
 
@@ -255,6 +285,9 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	req->snd_buf_size = cpu_to_le32(ts->snd.size);
 	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
 	req->rcv_space = cpu_to_le32(ts->rcv.size);
+	ts->status = ts->cmd_buf + TOE_SOCK_STATUS_OFF;
+	memset(ts->status, 0, sizeof(*ts->status));
+	req->status_addr = cpu_to_le64(ts->cmd_dma + TOE_SOCK_STATUS_OFF);
 	/*
 	 * The device may report on the connection as soon as it has it:
 	 * its events can come before OFFLOAD's own answer has woken us. So
@@ -272,6 +305,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	WRITE_ONCE(ts->write_seq, tcb.write_seq);
 	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
 	err = toe_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
+	trace_toe_offload(ts->conn_id, err);
 	if (err) {
 		kvfree(pre);
 		return toe_refuse(ts, TOE_REFUSE_DEVICE, err);
@@ -285,6 +319,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	ts->pre = pre;
 	ts->pre_len = pre_len;
 	ts->pre_off = 0;
+	toe_shadow_start(sk, ts);
 	toe_tcp_quiesce(sk);
 	return 0;
 }
@@ -308,8 +343,8 @@ int toe_offload(struct sock *sk)
 	struct toe_tuple *t;
 	struct toe_tcb tcb;
 	u8 mac[ETH_ALEN];
+	int err, err2;
 	u32 value;
-	int err;
 
 	sock_owned_by_me(sk);
 	if (ts->where == TOE_WHERE_NIC)
@@ -345,6 +380,7 @@ int toe_offload(struct sock *sk)
 	toe_tuple_of(&tcb, t);
 	ts->conn_id = TOE_CONN_NONE;
 	err = toe_cmd(ts, TOE_CMD_DIVERT, sizeof(*t), 0, &value);
+	trace_toe_divert(&tcb, err ? TOE_CONN_NONE : value, err);
 	if (err) {
 		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
 		goto err_free;
@@ -357,7 +393,9 @@ int toe_offload(struct sock *sk)
 		err = toe_offload_commit(ts, mac);
 	if (err) {
 		/* Undo: the held frames go to the kernel, which has it all. */
-		if (toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL))
+		err2 = toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
+		trace_toe_undivert(ts->conn_id, err2);
+		if (err2)
 			netdev_warn(priv->netdev,
 				    "conn %u: UNDIVERT failed after a refused offload\n",
 				    ts->conn_id);
@@ -414,6 +452,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 		     tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied >
 		     ts->rcv.size))
 		err = -EPROTO;
+	trace_toe_upload(ts->conn_id, why, &tcb, err);
 	if (err) {
 		netdev_warn(priv->netdev,
 			    "conn %u: upload failed (%d): the connection is lost\n",
@@ -446,6 +485,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	spin_unlock_bh(&ts->lock);
 	/* Now the kernel has it: the frames held meanwhile are its. */
 	err = toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
+	trace_toe_undivert(ts->conn_id, err);
 	if (err)
 		netdev_warn(priv->netdev,
 			    "conn %u: UNDIVERT failed (%d); the peer will resend\n",
@@ -465,6 +505,36 @@ lost:
 	ts->info.last_upload_reason = why;
 	toe_sock_release_nic(ts);
 	tcp_done_with_error(sk, ECONNRESET);
+	return err;
+}
+
+/**
+ * toe_set_opts() - give the engine the socket options it honours.
+ * @sk: a socket on the NIC, owned by the caller
+ * @keepalive: SO_KEEPALIVE as it is to be (the flag may not be set yet)
+ *
+ * TCP_NODELAY and the keepalive time, interval and count are taken from
+ * the tcp_sock as the kernel's TCP would use them.
+ *
+ * Context: process, socket lock held; sleeps (a device command).
+ * Return: 0, or the device's errno.
+ */
+int toe_set_opts(struct sock *sk, bool keepalive)
+{
+	struct toe_sock *ts = toe_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u64 arg = TOE_OPTS_KA_PROBES(keepalive_probes(tp)) |
+		  TOE_OPTS_KA_TIME(keepalive_time_when(tp) / HZ) |
+		  TOE_OPTS_KA_INTVL(keepalive_intvl_when(tp) / HZ);
+	int err;
+
+	sock_owned_by_me(sk);
+	if (tp->nonagle & TCP_NAGLE_OFF)
+		arg |= TOE_OPTS_NODELAY;
+	if (keepalive)
+		arg |= TOE_OPTS_KEEPALIVE;
+	err = toe_cmd(ts, TOE_CMD_SET_OPTS, 0, arg, NULL);
+	trace_toe_set_opts(ts->conn_id, arg, err);
 	return err;
 }
 
@@ -540,15 +610,21 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 	switch (type) {
 	case TOE_EVT_ACKED:
 		ok = toe_seq_ok(ts->snd_una, value, READ_ONCE(ts->write_seq));
-		if (ok)
+		if (ok) {
+			atomic64_add(value - ts->snd_una,
+				     &priv->stats.nic_tx_bytes);
 			ts->snd_una = value;
+		}
 		wake = EPOLLOUT | EPOLLWRNORM;
 		break;
 	case TOE_EVT_RECV:
 		ok = toe_seq_ok(ts->rcv_end, value,
 				READ_ONCE(ts->copied) + ts->rcv.size);
-		if (ok)
+		if (ok) {
+			atomic64_add(value - ts->rcv_end,
+				     &priv->stats.nic_rx_bytes);
 			WRITE_ONCE(ts->rcv_end, value);
+		}
 		wake = EPOLLIN | EPOLLRDNORM;
 		break;
 	case TOE_EVT_STATE:
@@ -561,6 +637,7 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		wake = EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR;
 		break;
 	case TOE_EVT_UPLOAD_REQ:
+		trace_toe_upload_request(conn_id, reason);
 		atomic64_inc(&priv->stats.upload_reqs);
 		if (!ts->upload_req) {
 			ts->upload_req = true;
@@ -573,6 +650,9 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		ok = false;
 	}
 	spin_unlock(&ts->lock);
+	if (ok && (type == TOE_EVT_ACKED || type == TOE_EVT_RECV ||
+		   type == TOE_EVT_STATE))
+		toe_shadow_event(ts);
 	if (wake)
 		toe_sock_wake(ts->sk, wake);
 	rcu_read_unlock();

@@ -7,6 +7,7 @@
  * toe_ulp.c    the ULP and the socket operations the application calls
  * toe_move.c   offload and upload: the two-phase moves with the device
  * toe_tcp.c    quiescing and restoring the kernel's TCP for a socket
+ * toe_shadow.c the kernel's tcp_sock kept as a shadow while on the NIC
  */
 #ifndef _TOE_SOCK_H
 #define _TOE_SOCK_H
@@ -37,6 +38,12 @@ struct toe_buf {
 	u32 base;		/* sequence of the byte at offset 0 */
 };
 
+/*
+ * The command payload page (toe_sock.cmd_buf) also holds the connection's
+ * struct toe_conn_status, which the device rewrites at each event batch.
+ */
+#define TOE_SOCK_STATUS_OFF	2048
+
 static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
 {
 	return (seq - b->base) & (b->size - 1);
@@ -63,8 +70,17 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  * @pre_off: bytes of @pre already read
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
  *	splice) under way: the connection may not move meanwhile; socket lock
+ * @waiters: threads of the ULP's send and receive waiting on sk_sleep();
+ *	socket lock (held while they join and leave)
  * @cmd_buf: coherent memory for command payloads; socket lock
  * @cmd_dma: its bus address
+ * @status: the device's struct toe_conn_status, in @cmd_buf
+ * @shadow_base: the tcp_sock's byte and retransmission counts at the
+ *	offload, to which the device's (counted from then) are added;
+ *	socket lock
+ * @shadow_seq: the status seq last copied into the tcp_sock; owner
+ * @shadow_pending: an event found the socket owned: its release copies
+ *	the status then (toe_shadow_release_cb())
  * @lock: protects the fields the device's events update, below
  * @snd_una: ACKED: the peer has everything before it
  * @rcv_end: RECV: the device wrote the stream up to here into @rcv
@@ -96,8 +112,18 @@ struct toe_sock {
 	u32 pre_len;
 	u32 pre_off;
 	int kernel_ops;
+	int waiters;
 	void *cmd_buf;
 	dma_addr_t cmd_dma;
+	struct toe_conn_status *status;
+	struct {
+		u64 bytes_acked;
+		u64 bytes_received;
+		u64 bytes_sent;
+		u32 total_retrans;
+	} shadow_base;
+	u32 shadow_seq;
+	bool shadow_pending;
 
 	spinlock_t lock;
 	u32 snd_una;
@@ -136,11 +162,22 @@ void toe_sock_wake(struct sock *sk, __poll_t mask);
 void toe_sock_init_move(struct toe_sock *ts);
 int toe_offload(struct sock *sk);
 int toe_upload(struct sock *sk, enum toe_upload_why why);
+int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		    u32 status, u16 reason, u32 value);
 int toe_move_init(struct toe_priv *priv);
 void toe_move_fini(struct toe_priv *priv);
 void toe_upload_all(struct toe_priv *priv);
+
+/* toe_netlink.c */
+int toe_netlink_init(void);
+void toe_netlink_exit(void);
+
+/* toe_shadow.c */
+void toe_shadow_start(struct sock *sk, struct toe_sock *ts);
+void toe_shadow_refresh(struct sock *sk, struct toe_sock *ts);
+void toe_shadow_event(struct toe_sock *ts);
+void toe_shadow_release_cb(struct sock *sk);
 
 /* toe_tcp.c */
 void toe_tcp_quiesce(struct sock *sk);

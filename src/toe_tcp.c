@@ -241,6 +241,11 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	int err;
 
 	sock_owned_by_me(sk);
+	/* The shadow's segment counts are not of the kernel's queues. */
+	tp->packets_out = 0;
+	tp->retrans_out = 0;
+	tp->sacked_out = 0;
+	tp->lost_out = 0;
 	WRITE_ONCE(tp->snd_una, tcb->snd_una);
 	WRITE_ONCE(tp->snd_nxt, tcb->snd_una);
 	WRITE_ONCE(tp->write_seq, tcb->snd_una);

@@ -11,8 +11,9 @@
  * DMA memory: send data is copied once into the send ring and freed only
  * as the device reports it acknowledged; received data is read from the
  * receive ring, which the device fills before it acknowledges. What the
- * NIC cannot do (urgent data, sendpage, splice, most options) brings the
- * connection home first and then goes to the kernel.
+ * NIC cannot do (urgent data, sendpage, splice, options other than
+ * TCP_NODELAY and keepalive) brings the connection home first and then
+ * goes to the kernel.
  *
  * Locking: every operation takes the socket lock, as the kernel's do;
  * waits release it (sk_wait_event()).
@@ -187,10 +188,12 @@ static int toe_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		}
 		where = ts->where;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		ts->waiters++;
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_wait_event(sk, &timeo, toe_send_ready(sk, ts) ||
 			      READ_ONCE(ts->where) != where, &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
+		ts->waiters--;
 	}
 	release_sock(sk);
 	if (copied)
@@ -349,10 +352,12 @@ static int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			break;
 		}
 		where = ts->where;
+		ts->waiters++;
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_wait_event(sk, &timeo, toe_recv_ready(sk, ts) ||
 			      READ_ONCE(ts->where) != where, &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
+		ts->waiters--;
 	}
 	release_sock(sk);
 	return copied ? copied : n;
@@ -443,10 +448,21 @@ static int toe_disconnect(struct sock *sk, int flags)
 static void toe_keepalive(struct sock *sk, int valbool)
 {
 	struct toe_sock *ts = toe_sk(sk);
+	int err;
 
-	/* SOCK_KEEPOPEN is set by the caller; the restore starts the timer. */
-	if (!toe_on_nic(ts))
+	/*
+	 * sk_setsockopt() holds the socket lock and sets SOCK_KEEPOPEN after
+	 * this. On the NIC the engine keeps the connection alive; the
+	 * kernel's timer starts again at the upload.
+	 */
+	if (!toe_on_nic(ts)) {
 		ts->sk_proto->keepalive(sk, valbool);
+		return;
+	}
+	err = toe_set_opts(sk, valbool);
+	if (err)
+		toe_warn_rl(ts->priv, "conn %u: SO_KEEPALIVE not set on the NIC: %d\n",
+			    ts->conn_id, err);
 }
 
 static ssize_t toe_splice_read(struct socket *sock, loff_t *ppos,
@@ -497,15 +513,82 @@ static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 	return err;
 }
 
+/* The TCP options the engine honours: the rest bring the connection home. */
+static bool toe_engine_opt(int level, int optname)
+{
+	return level == SOL_TCP &&
+	       (optname == TCP_NODELAY || optname == TCP_KEEPIDLE ||
+		optname == TCP_KEEPINTVL || optname == TCP_KEEPCNT);
+}
+
+/*
+ * Set an engine option on a socket on the NIC: in the tcp_sock, with the
+ * kernel's own bounds, and in the engine. The kernel's keepalive timer is
+ * not started (tcp_sock_set_keepidle() would): the engine keeps time.
+ */
+static int toe_setsockopt_engine(struct sock *sk, int optname, int val)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u8 nonagle = tp->nonagle, probes = tp->keepalive_probes;
+	u32 time = tp->keepalive_time, intvl = tp->keepalive_intvl;
+	int err;
+
+	switch (optname) {
+	case TCP_NODELAY:
+		if (val)
+			tp->nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
+		else
+			tp->nonagle &= ~TCP_NAGLE_OFF;
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE)
+			return -EINVAL;
+		WRITE_ONCE(tp->keepalive_time, val * HZ);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			return -EINVAL;
+		WRITE_ONCE(tp->keepalive_intvl, val * HZ);
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		WRITE_ONCE(tp->keepalive_probes, val);
+		break;
+	}
+	err = toe_set_opts(sk, sock_flag(sk, SOCK_KEEPOPEN));
+	if (err) {
+		/* As it was: the engine did not take it. */
+		tp->nonagle = nonagle;
+		WRITE_ONCE(tp->keepalive_time, time);
+		WRITE_ONCE(tp->keepalive_intvl, intvl);
+		WRITE_ONCE(tp->keepalive_probes, probes);
+	}
+	return err;
+}
+
 static int toe_setsockopt(struct sock *sk, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
 	struct toe_sock *ts = toe_sk(sk);
+	int val, err;
 
 	if (level == SOL_TOE)
 		return toe_setsockopt_toe(sk, optname, optval, optlen);
-	if (toe_on_nic(ts)) {
-		/* The engine takes no option yet: the kernel's TCP does. */
+	if (toe_engine_opt(level, optname)) {
+		if (optlen < sizeof(int))
+			return -EINVAL;
+		if (copy_from_sockptr(&val, optval, sizeof(val)))
+			return -EFAULT;
+		lock_sock(sk);
+		if (toe_on_nic(ts)) {
+			err = toe_setsockopt_engine(sk, optname, val);
+			release_sock(sk);
+			return err;
+		}
+		release_sock(sk);
+	} else if (toe_on_nic(ts)) {
+		/* One the NIC cannot honour: the kernel's TCP takes it. */
 		lock_sock(sk);
 		toe_upload(sk, TOE_UPLOAD_WHY_SOCKOPT);
 		release_sock(sk);
@@ -553,6 +636,12 @@ static int toe_getsockopt(struct sock *sk, int level, int optname,
 
 	if (level == SOL_TOE)
 		return toe_getsockopt_toe(sk, optname, optval, optlen);
+	if (level == SOL_TCP && optname == TCP_INFO && toe_on_nic(ts)) {
+		/* The device's latest figures, not those of its last event. */
+		lock_sock(sk);
+		toe_shadow_refresh(sk, ts);
+		release_sock(sk);
+	}
 	return ts->sk_proto->getsockopt(sk, level, optname, optval, optlen);
 }
 
@@ -608,6 +697,7 @@ static void toe_build_protos(struct proto *prot, struct proto_ops *ops,
 	prot->sendmsg = toe_sendmsg;
 	prot->recvmsg = toe_recvmsg;
 	prot->sendpage = toe_sendpage;
+	prot->release_cb = toe_shadow_release_cb;
 
 	*ops = *base_ops;
 	ops->poll = toe_poll;

@@ -26,6 +26,13 @@
  * --offload-at-rx N and --upload-at-rx M do the same as the receiver
  * reaches N and M bytes received (for connections mostly receiving).
  *
+ * --opts-at N, once N bytes are sent and the connection is on the NIC,
+ * sets the options the engine honours (TCP_NODELAY, SO_KEEPALIVE,
+ * TCP_KEEPIDLE/INTVL/CNT) and one bad value (TCP_KEEPIDLE 0), and prints
+ * where the connection is then and its TCP_INFO twice, a second apart:
+ *   toe-xfer: opts where W uploads U bad_keepidle ERRNO
+ *   toe-xfer: tcp_info cwnd C rtt_us R bytes_acked A bytes_received B
+ *
  * --io MODE is how the receiving side waits: read (blocking read(), the
  * default), poll (poll() then a non-blocking read()), epoll-et (epoll,
  * edge-triggered, reading until EAGAIN) or nonblock (non-blocking read()
@@ -37,7 +44,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -83,6 +90,7 @@ struct xfer {
 	int retries;		/* moves refused for now, tried again */
 	uint64_t offload_rx;	/* --offload-at-rx: 0 never */
 	uint64_t upload_rx;	/* --upload-at-rx: 0 never */
+	uint64_t opts_at;	/* --opts-at: 0 never */
 };
 
 enum io_mode { IO_READ, IO_POLL, IO_EPOLL_ET, IO_NONBLOCK };
@@ -216,6 +224,55 @@ static void toe_moves_due_rx(struct xfer *x)
 		toe_move(x, 0);
 }
 
+static void print_tcp_info(struct xfer *x)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(x->fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		x->toe_err = errno;
+		fprintf(stderr, "toe-xfer: TCP_INFO: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr, "toe-xfer: tcp_info cwnd %u rtt_us %u bytes_acked %llu"
+		" bytes_received %llu\n", ti.tcpi_snd_cwnd, ti.tcpi_rtt,
+		(unsigned long long)ti.tcpi_bytes_acked,
+		(unsigned long long)ti.tcpi_bytes_received);
+}
+
+/* --opts-at: options on the NIC, and what TCP_INFO says meanwhile. */
+static void toe_opts(struct xfer *x)
+{
+	static const struct { int level, name, val; } set[] = {
+		{ IPPROTO_TCP, TCP_NODELAY, 1 },
+		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 7 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 3 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 4 },
+	};
+	struct toe_info info;
+	socklen_t len = sizeof(info);
+	int i, zero = 0, bad;
+
+	for (i = 0; i < (int)(sizeof(set) / sizeof(set[0])); i++)
+		if (setsockopt(x->fd, set[i].level, set[i].name, &set[i].val,
+			       sizeof(int))) {
+			x->toe_err = errno;
+			fprintf(stderr, "toe-xfer: option %d: %s\n", set[i].name,
+				strerror(errno));
+		}
+	bad = setsockopt(x->fd, IPPROTO_TCP, TCP_KEEPIDLE, &zero,
+			 sizeof(zero)) ? errno : 0;
+	if (getsockopt(x->fd, SOL_TOE, TOE_INFO, &info, &len))
+		die("TOE_INFO: %s", strerror(errno));
+	fprintf(stderr, "toe-xfer: opts where %u uploads %u bad_keepidle %d\n",
+		info.where, info.uploads, bad);
+	print_tcp_info(x);
+	sleep(1);
+	print_tcp_info(x);
+	x->opts_at = 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -264,6 +321,8 @@ static void *sender(void *arg)
 		size_t len = x->bytes - x->sent < CHUNK ? x->bytes - x->sent : CHUNK;
 
 		toe_moves_due(x);
+		if (x->opts_at && x->sent >= x->opts_at && x->moves)
+			toe_opts(x);
 
 		/* Whole CHUNKs keep the stream independent of write sizes. */
 		fill(&state, buf, CHUNK);
@@ -427,7 +486,7 @@ static void usage(void)
 	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
 	      "                [--fin-last] [--offload-at N [--upload-at M |\n"
 	      "                --cycles C]] [--offload-at-rx N [--upload-at-rx M]]\n"
-	      "                [--io read|poll|epoll-et|nonblock]\n",
+	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n",
 	      stderr);
 	exit(2);
 }
@@ -448,6 +507,7 @@ int main(int argc, char **argv)
 		{ "offload-at-rx", required_argument, NULL, 'O' },
 		{ "upload-at-rx", required_argument, NULL, 'U' },
 		{ "io", required_argument, NULL, 'i' },
+		{ "opts-at", required_argument, NULL, 'P' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -473,6 +533,7 @@ int main(int argc, char **argv)
 		case 'C': x.cycles = atoi(optarg); break;
 		case 'O': x.offload_rx = parse_size(optarg); break;
 		case 'U': x.upload_rx = parse_size(optarg); break;
+		case 'P': x.opts_at = parse_size(optarg); break;
 		case 'i':
 			for (x.io = 0; x.io < 4; x.io++)
 				if (!strcmp(optarg, io_names[x.io]))
@@ -494,6 +555,8 @@ int main(int argc, char **argv)
 	}
 
 	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
+	if (x.opts_at && (!x.offload_at || x.opts_at < x.offload_at))
+		die("--opts-at wants --offload-at before it");
 	if (x.upload_at && x.upload_at <= x.offload_at)
 		die("--upload-at must come after --offload-at");
 	if (x.cycles && (x.upload_at || !x.offload_at || x.cycles < 0))

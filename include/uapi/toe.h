@@ -73,6 +73,24 @@ enum toe_refusal {
 	TOE_NUM_REFUSALS
 };
 
+/* The name each refusal is counted under (ethtool -S, toectl stats). */
+#define TOE_REFUSAL_NAMES {					\
+	[TOE_REFUSE_NONE] = "none",				\
+	[TOE_REFUSE_NOT_TCP] = "not_tcp",			\
+	[TOE_REFUSE_FAMILY] = "family",				\
+	[TOE_REFUSE_STATE] = "state",				\
+	[TOE_REFUSE_REPAIR] = "repair",				\
+	[TOE_REFUSE_MD5] = "md5",				\
+	[TOE_REFUSE_ULP] = "ulp",				\
+	[TOE_REFUSE_URGENT] = "urgent",				\
+	[TOE_REFUSE_CONG] = "congestion_control",		\
+	[TOE_REFUSE_ROUTE] = "route",				\
+	[TOE_REFUSE_OOO] = "out_of_order",			\
+	[TOE_REFUSE_QUEUED] = "queued",				\
+	[TOE_REFUSE_DEVICE] = "device",				\
+	[TOE_REFUSE_BUSY] = "busy",				\
+}
+
 /* What brought a connection home (toe_info.last_upload_reason). */
 enum toe_upload_why {
 	TOE_UPLOAD_WHY_NONE = 0,
@@ -83,5 +101,53 @@ enum toe_upload_why {
 	TOE_UPLOAD_WHY_DEVICE,	/* the NIC asked (TOE_EVT_UPLOAD_REQ) */
 	TOE_UPLOAD_WHY_RESET,	/* the NIC is being reset or removed */
 };
+
+/*
+ * The generic netlink family "toe" (what toectl speaks). Addresses are in
+ * network order, ports in host order. CONN_GET lists the connections on a
+ * TOE NIC of the caller's network namespace; OFFLOAD and UPLOAD name one
+ * TCP connection by its four attributes (FAMILY, LOCAL_ADDR, LOCAL_PORT,
+ * REMOTE_ADDR, REMOTE_PORT) and move it, attaching the "toe" ULP first if
+ * it has none; another user's socket needs CAP_NET_ADMIN. STATS_GET
+ * gives one message per TOE NIC. Errors come as an errno with an extack
+ * message saying why.
+ */
+#define TOE_GENL_NAME		"toe"
+#define TOE_GENL_VERSION	1
+
+enum toe_nl_cmd {
+	TOE_NL_CMD_UNSPEC,
+	TOE_NL_CMD_CONN_GET,	/* dump: one message per connection */
+	TOE_NL_CMD_OFFLOAD,	/* do: move the named connection to the NIC */
+	TOE_NL_CMD_UPLOAD,	/* do: bring it home */
+	TOE_NL_CMD_STATS_GET,	/* dump: one message per TOE NIC */
+	__TOE_NL_CMD_MAX
+};
+#define TOE_NL_CMD_MAX		(__TOE_NL_CMD_MAX - 1)
+
+enum toe_nl_attr {
+	TOE_NL_A_UNSPEC,
+	TOE_NL_A_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	TOE_NL_A_LOCAL_ADDR,	/* binary, 4 or 16 bytes */
+	TOE_NL_A_LOCAL_PORT,	/* u16 */
+	TOE_NL_A_REMOTE_ADDR,	/* binary, 4 or 16 bytes */
+	TOE_NL_A_REMOTE_PORT,	/* u16 */
+	TOE_NL_A_IFINDEX,	/* u32: the TOE NIC */
+	TOE_NL_A_IFNAME,	/* string: the TOE NIC */
+	TOE_NL_A_WHERE,		/* u32: enum toe_where */
+	TOE_NL_A_CONN_ID,	/* u32: the NIC's connection id */
+	TOE_NL_A_UID,		/* u32: the socket's owner */
+	TOE_NL_A_STATE,		/* u8: TCP state as the NIC reports it */
+	TOE_NL_A_INFO,		/* binary: struct toe_info */
+	TOE_NL_A_STAT_OFFLOADS,		/* u64: moves to the NIC */
+	TOE_NL_A_STAT_UPLOADS,		/* u64: moves back */
+	TOE_NL_A_STAT_UPLOAD_REQS,	/* u64: the NIC asked for one back */
+	TOE_NL_A_STAT_CONNS,		/* u32: connections on the NIC now */
+	TOE_NL_A_STAT_TX_BYTES,		/* u64: sent by the NIC, acknowledged */
+	TOE_NL_A_STAT_RX_BYTES,		/* u64: received by the NIC, placed */
+	TOE_NL_A_STAT_REFUSALS,	/* nest: u64 per enum toe_refusal, type = it */
+	__TOE_NL_A_MAX
+};
+#define TOE_NL_A_MAX		(__TOE_NL_A_MAX - 1)
 
 #endif /* _UAPI_TOE_H */

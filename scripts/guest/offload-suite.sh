@@ -60,14 +60,63 @@ moved() {
 	log_test $rc "$1: TOE_INFO: moved $2 and $3 times ($4), data $5 on the NIC"
 }
 
+# line_field PATTERN NAME [N]: the number after NAME on the Nth line (1st
+# by default) of /tmp/xfer.err matching PATTERN.
+line_field() {
+	grep -a "$1" /tmp/xfer.err | sed -n "${3:-1}p" |
+		sed -n "s/.* $2 \([0-9]*\).*/\1/p"
+}
+
+# trace_conn EVENT ID: lines of the toe tracepoint EVENT for conn_id ID.
+trace_conn() {
+	grep -c " $1: .*conn_id=$2 " /tmp/trace.txt
+}
+
 toe_wait_peer
 n=$(bytes "$XFER")
+T=/sys/kernel/tracing
+echo > $T/trace
+echo 1 > $T/events/toe/enable
 
 # Moved to the NIC a quarter of the guest's stream in, home at three
-# quarters (TOE_OFFLOAD 0: upload reason 1, the user's).
+# quarters (TOE_OFFLOAD 0: upload reason 1, the user's). Half way, on the
+# NIC, the options the engine takes are set (--opts-at) and TCP_INFO read.
 xfer "IPv4 $XFER out, $PEER_XFER in" $TOE_PEER_V4:5011 "$XFER" "$PEER_XFER" 21 22 \
-	--offload-at $((n / 4)) --upload-at $((n * 3 / 4))
+	--offload-at $((n / 4)) --upload-at $((n * 3 / 4)) --opts-at $((n / 2))
 moved "IPv4 $XFER out, $PEER_XFER in" 1 1 1 sent
+echo 0 > $T/events/toe/enable
+cp $T/trace /tmp/trace.txt
+
+# The options stayed on the NIC; a bad one was refused with EINVAL (22).
+[ "$(line_field 'toe-xfer: opts' where)" = 1 ] &&
+[ "$(line_field 'toe-xfer: opts' uploads)" = 0 ] &&
+[ "$(line_field 'toe-xfer: opts' bad_keepidle)" = 22 ]
+log_test $? "TCP_NODELAY, keepalive set on the NIC without an upload; bad value EINVAL"
+# TCP_INFO answers from the NIC's figures: a window, an RTT, and byte
+# counts that grow while the connection is there.
+cwnd=$(line_field 'tcp_info' cwnd 2)
+rtt=$(line_field 'tcp_info' rtt_us 2)
+acked=$(line_field 'tcp_info' bytes_acked 2)
+rx1=$(line_field 'tcp_info' bytes_received 1)
+rx2=$(line_field 'tcp_info' bytes_received 2)
+echo "# TCP_INFO on the NIC: cwnd $cwnd rtt_us $rtt bytes_acked $acked, bytes_received $rx1 then $rx2"
+[ "${cwnd:-0}" -gt 0 ] && [ "${rtt:-0}" -gt 0 ] &&
+[ "${acked:-0}" -ge $((n / 4)) ] && [ "${acked:-0}" -le "$n" ] &&
+[ "${rx2:-0}" -gt "${rx1:-0}" ]
+log_test $? "TCP_INFO on the NIC: live cwnd, RTT and byte counts"
+
+# Every step of the two moves is traced, under the connection's slot.
+id=$(sed -n 's/.* toe_divert: .*conn_id=\([0-9]*\) err=0.*/\1/p' /tmp/trace.txt | head -n1)
+sed 's/^/# /' /tmp/trace.txt | grep -v '^# #' | head -n 20
+rc=1
+if [ -n "$id" ] && [ "$(trace_conn toe_capture "$id")" = 1 ] &&
+   [ "$(trace_conn toe_offload "$id")" = 1 ] &&
+   [ "$(trace_conn toe_set_opts "$id")" -ge 5 ] &&
+   [ "$(trace_conn toe_upload "$id")" = 1 ] &&
+   [ "$(trace_conn toe_undivert "$id")" = 1 ]; then
+	rc=0
+fi
+log_test $rc "tracepoints: divert, capture, offload, set_opts, upload, undivert"
 xfer "IPv6 $XFER out, $PEER_XFER in" "[$TOE_PEER_V6]:5012" "$XFER" "$PEER_XFER" 23 24 \
 	--offload-at $((n / 4)) --upload-at $((n * 3 / 4))
 moved "IPv6 $XFER out, $PEER_XFER in" 1 1 1 sent
@@ -116,6 +165,37 @@ sleep 1
 [ "$(sha256sum < /tmp/lo.rx)" = "$(toe-xfer --gen --bytes 1M --seed 27 | sha256sum)" ] &&
 [ "$(sha256sum < /tmp/lo.tx)" = "$(toe-xfer --gen --bytes 1M --seed 28 | sha256sum)" ]
 log_test $? "loopback: the refused connection carries both streams intact"
+
+# netperf's own data connection, moved to the NIC by toectl while the
+# test runs (the socket is netperf's: toectl attaches the ULP). Each test
+# must complete with its figures, and toectl must have seen it on the NIC.
+np_moved() {
+	local test=$1 lport=$2 rport=$3 pid rc=0
+	netperf -H $TOE_PEER_V4 -t "$test" -l 8 -P 0 -- -P "$lport,$rport" \
+		> /tmp/np.out 2>&1 &
+	pid=$!
+	sleep 2
+	toectl offload --port "$rport" --retry 10 > /tmp/np.move 2>&1 || rc=1
+	toectl list > /tmp/np.list 2>&1
+	wait $pid || rc=1
+	sed 's/^/# /' /tmp/np.move /tmp/np.list /tmp/np.out
+	grep -q ":$rport .* nic " /tmp/np.list || rc=1
+	# The result line: five numbers or more, the last (throughput or
+	# transaction rate) above zero.
+	awk 'NF >= 5 && $NF + 0 > 0 { print $NF }' /tmp/np.out | head -n1 > /tmp/np.fig
+	[ -s /tmp/np.fig ] || rc=1
+	echo "GUEST_NETPERF_MOVED $test $(cat /tmp/np.fig)"
+	log_test $rc "netperf $test: its connection moved by toectl, test completes"
+}
+off0=$(ethtool_stat "$(toe_dev)" offloads)
+np_moved TCP_STREAM 5101 5102
+np_moved TCP_MAERTS 5103 5104
+np_moved TCP_RR 5105 5106
+[ "$(ethtool_stat "$(toe_dev)" offloads)" -ge $((off0 + 3)) ]
+log_test $? "netperf: three offloads counted"
+toectl stats | sed 's/^/# /'
+toectl stats | grep -q 'offloads [1-9]'
+log_test $? "toectl stats: the NIC's offloads counted"
 
 toe_kmemleak_scan
 echo "GUEST_OFFLOAD_COUNTERS $(ethtool -S "$(toe_dev)" | grep -E 'offloads|uploads|refused' | tr -s ' \n' ' ')"

@@ -40,6 +40,7 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2
 	--peer "$(listen 5016 64M 5056 rx6.sha)" \
 	--peer "$(listen 5017 64M 5057 rx7.sha)" \
 	--peer "$(listen 5018 64M 52 rx8.sha --fin-last)" \
+	--peer "netserver -D -p 12865" \
 	--after "nstat -asz > nstat.txt" \
 	-- "XFER=$XFER PEER_XFER=$PEER_XFER sh /tests/offload-suite.sh" >"$OUT.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { tail -n 20 "$OUT.log"; tail -n 40 "$OUT/console.log"; } >&2
