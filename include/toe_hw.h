@@ -342,7 +342,9 @@ TOE_HW_ASSERT_SIZE(struct toe_tuple, 40);
  * Send and receive buffers: host memory the device reads and writes for
  * an offloaded connection, each a power of two in size. The byte of
  * sequence q lives at buf + ((q - base) & (size - 1)), where base is the
- * state's snd_una (send) or rcv_nxt (receive) at OFFLOAD. The host keeps
+ * offload request's snd_base (at or before the state's snd_una, with
+ * [snd_base, write_seq) no longer than the buffer) or rcv_base. The host
+ * may so fill the send buffer before the state is final. The host keeps
  * send data until TOE_EVT_ACKED passes it and frees receive space with
  * RECV_FREED once it has read it.
  */
@@ -499,9 +501,10 @@ struct toe_offload_req {
 	__le32 snd_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
 	__le32 rcv_buf_size;	/* power of two, TOE_BUF_MIN..MAX_SIZE */
 	__le32 rcv_space;	/* receive bytes the host grants now, <= size */
-	__le32 reserved1;	/* zero */
+	__le32 snd_base;	/* sequence of snd_buf's byte 0, <= snd_una */
 	__le64 status_addr;	/* struct toe_conn_status, or 0 for none */
-	__le32 reserved[4];	/* zero */
+	__le32 rcv_base;	/* sequence of rcv_buf's byte 0 */
+	__le32 reserved[3];	/* zero */
 };
 TOE_HW_ASSERT_SIZE(struct toe_offload_req, 320);
 

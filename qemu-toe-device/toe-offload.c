@@ -774,13 +774,18 @@ static bool toe_buf_valid(uint64_t addr, uint32_t size)
            !(size & (size - 1)) && toe_dma_range_ok(addr, size);
 }
 
-/* Send data bytes in [snd_una, write_seq): the FIN is not in the buffer. */
-static uint32_t toe_state_unacked(const struct toe_conn_state *st)
+/*
+ * Does the send buffer, its byte 0 being sequence @base, hold the data
+ * bytes [snd_una, write_seq) (the FIN is not in it) without wrapping?
+ */
+static bool toe_send_span_ok(const struct toe_conn_state *st, uint32_t base,
+                             uint32_t size)
 {
     uint32_t una = le32_to_cpu(st->snd_una), wseq = le32_to_cpu(st->write_seq);
     bool fin = le32_to_cpu(st->flags) & TOE_CS_FIN_SENT;
+    uint32_t end = wseq - (fin && wseq != una);
 
-    return wseq - una - (fin && wseq != una);
+    return una - base <= end - base && end - base <= size;
 }
 
 static bool toe_state_tuple_is(const struct toe_conn_state *st,
@@ -836,14 +841,15 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
             return TOE_STS_INVAL;
         }
     }
-    if (req.reserved0 || req.reserved1 ||
+    if (req.reserved0 ||
         (le64_to_cpu(req.status_addr) &&
          (le64_to_cpu(req.status_addr) & 7 ||
           !toe_dma_range_ok(le64_to_cpu(req.status_addr),
                             sizeof(struct toe_conn_status)))) ||
         !toe_buf_valid(le64_to_cpu(req.snd_buf), snd_size) ||
         !toe_buf_valid(le64_to_cpu(req.rcv_buf), rcv_size) ||
-        space > rcv_size || toe_state_unacked(&req.state) > snd_size) {
+        space > rcv_size ||
+        !toe_send_span_ok(&req.state, le32_to_cpu(req.snd_base), snd_size)) {
         qemu_log_mask(LOG_GUEST_ERROR, "toe-pci: OFFLOAD: buffers refused\n");
         return TOE_STS_INVAL;
     }
@@ -851,8 +857,8 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
     c->rcv_buf = le64_to_cpu(req.rcv_buf);
     c->snd_size = snd_size;
     c->rcv_size = rcv_size;
-    c->snd_base = le32_to_cpu(req.state.snd_una);
-    c->rcv_base = le32_to_cpu(req.state.rcv_nxt);
+    c->snd_base = le32_to_cpu(req.snd_base);
+    c->rcv_base = le32_to_cpu(req.rcv_base);
     c->status_addr = le64_to_cpu(req.status_addr);
     c->status_seq = 0;
     memcpy(c->peer_mac, req.peer_mac, 6);

@@ -236,46 +236,113 @@ static u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,
 	return p;
 }
 
-/* Phase two: capture, copy, OFFLOAD. The device holds the frames. */
-static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
+/*
+ * Phase zero, before the divert: what takes time and does not need the
+ * device to hold the frames, so that the divert lasts as little as it can
+ * (the peer's retransmission timers run meanwhile). The socket is locked
+ * by the caller: nothing is written or read, and what the backlog brings
+ * later only moves snd_una and rcv_nxt on, which phase two takes.
+ */
+static int toe_offload_prepare(struct toe_sock *ts, const struct toe_tcb *tcb,
+			       u8 **pre, u32 *pre_len)
 {
-	struct toe_offload_req *req = ts->cmd_buf;
 	struct sock *sk = ts->sk;
-	struct toe_tcb tcb;
-	u8 *pre, *unread;
-	u32 pre_len, unread_len;
+	u32 unread_len;
+	u8 *unread;
 	int err;
 
-	__sk_flush_backlog(sk);
-	err = toe_offload_check(ts);
-	if (err)
-		return err;
-	toe_tcb_capture(sk, &tcb);
-	if (tcb.write_seq - tcb.snd_una > TOE_SOCK_BUF_MAX)
+	*pre = NULL;
+	*pre_len = 0;
+	if (tcb->write_seq - tcb->snd_una > TOE_SOCK_BUF_MAX)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOBUFS);
 	/*
 	 * The receive ring holds the whole window already promised, so that
 	 * the engine never has data in window it cannot place (and so not
 	 * acknowledge). Beyond the largest ring the engine holds the excess.
 	 */
-	if (toe_buf_alloc(ts->priv, &ts->snd, tcb.snd_una,
-			  tcb.write_seq - tcb.snd_una) ||
-	    toe_buf_alloc(ts->priv, &ts->rcv, tcb.rcv_nxt,
-			  tcb.rcv_wup + tcb.rcv_wnd - tcb.rcv_nxt))
+	if (toe_buf_alloc(ts->priv, &ts->snd, tcb->snd_una,
+			  tcb->write_seq - tcb->snd_una) ||
+	    toe_buf_alloc(ts->priv, &ts->rcv, tcb->rcv_nxt,
+			  tcb->rcv_wup + tcb->rcv_wnd - tcb->rcv_nxt))
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
-	err = toe_tcp_copy_send_queue(sk, &ts->snd, tcb.snd_una,
-				      tcb.write_seq);
+	err = toe_tcp_copy_send_queue(sk, &ts->snd, tcb->snd_una,
+				      tcb->write_seq);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
-	err = toe_tcp_take_unread(sk, &unread, &unread_len);
+	err = toe_tcp_take_unread(sk, tcb->copied_seq, &unread, &unread_len);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
 	/* After what the ULP still holds from an earlier upload. */
-	pre = toe_pre_join(ts, unread, unread_len, NULL, 0, &pre_len, &err);
+	*pre = toe_pre_join(ts, unread, unread_len, NULL, 0, pre_len, &err);
 	kvfree(unread);
-	trace_toe_capture(ts->conn_id, &tcb, pre_len);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+	return 0;
+}
+
+/* Append what the backlog brought after phase zero to the unread data. */
+static int toe_offload_take_late(struct toe_sock *ts, u32 from, u8 **pre,
+				 u32 *pre_len)
+{
+	u32 len;
+	u8 *late, *p;
+	int err;
+
+	err = toe_tcp_take_unread(ts->sk, from, &late, &len);
+	if (err || !len)
+		return err;
+	p = kvrealloc(*pre, *pre_len, *pre_len + len, GFP_KERNEL);
+	if (p) {
+		memcpy(p + *pre_len, late, len);
+		*pre = p;
+		*pre_len += len;
+	}
+	kvfree(late);
+	return p ? 0 : -ENOMEM;
+}
+
+/*
+ * Phase two, the device holding the frames: run the backlog, capture the
+ * state, take what came since phase zero, OFFLOAD. Takes @pre.
+ */
+static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
+			      const struct toe_tcb *tcb0, u8 *pre, u32 pre_len)
+{
+	struct toe_offload_req *req = ts->cmd_buf;
+	struct sock *sk = ts->sk;
+	struct toe_tcb tcb;
+	u32 need;
+	int err;
+
+	__sk_flush_backlog(sk);
+	err = toe_offload_check(ts);
+	if (err)
+		goto out;
+	toe_tcb_capture(sk, &tcb);
+	/* The socket stayed locked: only the peer's ACKs and data moved. */
+	if (tcb.write_seq != tcb0->write_seq ||
+	    tcb.copied_seq != tcb0->copied_seq ||
+	    before(tcb.snd_una, tcb0->snd_una) ||
+	    before(tcb.rcv_nxt, tcb0->rcv_nxt)) {
+		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
+		goto out;
+	}
+	need = tcb.rcv_wup + tcb.rcv_wnd - tcb.rcv_nxt;
+	if (need > ts->rcv.size && ts->rcv.size < TOE_SOCK_BUF_MAX) {
+		/* The backlog's ACKs promised a larger window: a larger ring. */
+		toe_buf_free(ts->priv, &ts->rcv);
+		if (toe_buf_alloc(ts->priv, &ts->rcv, tcb.rcv_nxt, need)) {
+			err = toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
+			goto out;
+		}
+	}
+	ts->rcv.base = tcb.rcv_nxt;
+	err = toe_offload_take_late(ts, tcb0->rcv_nxt, &pre, &pre_len);
+	trace_toe_capture(ts->conn_id, &tcb, pre_len);
+	if (err) {
+		err = toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+		goto out;
+	}
 
 	memset(req, 0, sizeof(*req));
 	toe_conn_state_encode(&tcb, &req->state);
@@ -285,6 +352,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	req->snd_buf_size = cpu_to_le32(ts->snd.size);
 	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
 	req->rcv_space = cpu_to_le32(ts->rcv.size);
+	req->snd_base = cpu_to_le32(ts->snd.base);
+	req->rcv_base = cpu_to_le32(ts->rcv.base);
 	ts->status = ts->cmd_buf + TOE_SOCK_STATUS_OFF;
 	memset(ts->status, 0, sizeof(*ts->status));
 	req->status_addr = cpu_to_le64(ts->cmd_dma + TOE_SOCK_STATUS_OFF);
@@ -307,8 +376,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	err = toe_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
 	trace_toe_offload(ts->conn_id, err);
 	if (err) {
-		kvfree(pre);
-		return toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+		err = toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+		goto out;
 	}
 
 	/* Committed: the NIC has it. */
@@ -322,6 +391,10 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac)
 	toe_shadow_start(sk, ts);
 	toe_tcp_quiesce(sk);
 	return 0;
+
+out:
+	kvfree(pre);
+	return err;
 }
 
 /**
@@ -342,9 +415,10 @@ int toe_offload(struct sock *sk)
 	struct toe_priv *priv;
 	struct toe_tuple *t;
 	struct toe_tcb tcb;
+	u32 value, pre_len;
 	u8 mac[ETH_ALEN];
+	u8 *pre = NULL;
 	int err, err2;
-	u32 value;
 
 	sock_owned_by_me(sk);
 	if (ts->where == TOE_WHERE_NIC)
@@ -374,8 +448,12 @@ int toe_offload(struct sock *sk)
 		goto err_free;
 	}
 
-	/* Phase one: the device holds the frames from now on. */
 	toe_tcb_capture(sk, &tcb);
+	err = toe_offload_prepare(ts, &tcb, &pre, &pre_len);
+	if (err)
+		goto err_free;
+
+	/* Phase one: the device holds the frames from now on. */
 	t = ts->cmd_buf;
 	toe_tuple_of(&tcb, t);
 	ts->conn_id = TOE_CONN_NONE;
@@ -387,10 +465,12 @@ int toe_offload(struct sock *sk)
 	}
 	ts->conn_id = value;
 	err = toe_drain_rx(priv);
-	if (err)
+	if (err) {
 		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
-	else
-		err = toe_offload_commit(ts, mac);
+	} else {
+		err = toe_offload_commit(ts, mac, &tcb, pre, pre_len);
+		pre = NULL;	/* the commit took it */
+	}
 	if (err) {
 		/* Undo: the held frames go to the kernel, which has it all. */
 		err2 = toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
@@ -407,6 +487,7 @@ int toe_offload(struct sock *sk)
 	return 0;
 
 err_free:
+	kvfree(pre);
 	toe_sock_release_nic(ts);
 	return err;
 }

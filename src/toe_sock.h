@@ -183,7 +183,7 @@ void toe_shadow_release_cb(struct sock *sk);
 void toe_tcp_quiesce(struct sock *sk);
 int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 			    u32 write_seq);
-int toe_tcp_take_unread(struct sock *sk, u8 **buf, u32 *len);
+int toe_tcp_take_unread(struct sock *sk, u32 from, u8 **buf, u32 *len);
 int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 		    const struct toe_buf *snd);
 

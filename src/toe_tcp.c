@@ -81,9 +81,10 @@ int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 }
 
 /**
- * toe_tcp_take_unread() - take the data the application has not read.
+ * toe_tcp_take_unread() - copy received data the application has not read.
  * @sk: the socket, locked
- * @buf: out: a kvmalloc()ed copy of [copied_seq, rcv_nxt), or NULL
+ * @from: where to start, at or after copied_seq
+ * @buf: out: a kvmalloc()ed copy of [@from, rcv_nxt), or NULL
  * @len: out: its length
  *
  * The receive queue is left alone: toe_tcp_quiesce() empties it once the
@@ -91,15 +92,17 @@ int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
  *
  * Return: 0, -ENOMEM, or -EINVAL if the queue is not that stream.
  */
-int toe_tcp_take_unread(struct sock *sk, u8 **buf, u32 *len)
+int toe_tcp_take_unread(struct sock *sk, u32 from, u8 **buf, u32 *len)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	u32 n = tp->rcv_nxt - tp->copied_seq, next = tp->copied_seq;
+	u32 n = tp->rcv_nxt - from, next = from;
 	struct sk_buff *skb;
 	u8 *p;
 
 	*buf = NULL;
 	*len = 0;
+	if (before(from, tp->copied_seq) || after(from, tp->rcv_nxt))
+		return -EINVAL;
 	if (!n)
 		return 0;
 	p = kvmalloc(n, GFP_KERNEL);
@@ -117,7 +120,7 @@ int toe_tcp_take_unread(struct sock *sk, u8 **buf, u32 *len)
 			break;
 		}
 		l = min(l, tp->rcv_nxt - next);
-		if (skb_copy_bits(skb, off, p + (next - tp->copied_seq), l))
+		if (skb_copy_bits(skb, off, p + (next - from), l))
 			break;
 		next += l;
 	}

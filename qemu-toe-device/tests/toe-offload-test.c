@@ -232,6 +232,8 @@ static void make_req(Off *o, struct toe_offload_req *req)
     req->snd_buf_size = cpu_to_le32(BUF_SIZE);
     req->rcv_buf_size = cpu_to_le32(BUF_SIZE);
     req->rcv_space = cpu_to_le32(BUF_SIZE);
+    req->snd_base = cpu_to_le32(ISS);
+    req->rcv_base = cpu_to_le32(IRS);
 }
 
 static uint32_t offload_req(Off *o, uint32_t id,
@@ -627,7 +629,10 @@ static void test_bad_offload_commands(void)
     req.state.write_seq = cpu_to_le32(ISS + BUF_SIZE + 1);
     g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_INVAL);
     make_req(&o, &req);
-    req.reserved[3] = 1;
+    req.snd_base = cpu_to_le32(ISS + 1);        /* after snd_una */
+    g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_INVAL);
+    make_req(&o, &req);
+    req.reserved[2] = 1;
     g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_INVAL);
     make_req(&o, &req);
     req.state.version = cpu_to_le16(99);        /* the engine refuses */
@@ -719,6 +724,45 @@ static void test_events_coalesce(void)
     /* Nothing else was pending: the next event is the next command's. */
     g_assert_cmpuint(cmd(&o, TOE_CMD_RECV_FREED, id, 0, 300, NULL), ==,
                      TOE_STS_OK);
+    toe_stop(&o.t);
+}
+
+/*
+ * The buffers' byte 0 may be a sequence before snd_una and rcv_nxt (the
+ * host fills the send buffer before its state is final): data is read
+ * and placed relative to snd_base and rcv_base.
+ */
+static void test_buffer_bases(void)
+{
+    struct toe_offload_req req;
+    uint8_t data[50], got[20], frame[256];
+    struct toe_evt e;
+    uint32_t id;
+    Off o;
+    Seg s;
+
+    off_start(&o, 4, 4);
+    id = divert(&o);
+    make_req(&o, &req);
+    req.snd_base = cpu_to_le32(ISS - 100);
+    req.rcv_base = cpu_to_le32(IRS - 10);
+    req.state.write_seq = cpu_to_le32(ISS + sizeof(data));
+    fill(data, sizeof(data), 5);
+    qtest_memset(o.t.qts, SND_BUF, 0xee, 100);
+    qtest_memwrite(o.t.qts, SND_BUF + 100, data, sizeof(data));
+    g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_OK);
+    g_assert(peer_recv(&o, &s));
+    g_assert_cmpuint(s.seq, ==, ISS);
+    g_assert_cmpuint(s.len, ==, sizeof(data));
+    g_assert(!memcmp(s.payload, data, sizeof(data)));
+
+    fill(data, sizeof(got), 6);
+    peer_send(&o, TH_ACK | TH_PSH, ISS + sizeof(data), data, sizeof(got),
+              frame);
+    e = wait_evt(&o, TOE_EVT_RECV);
+    g_assert_cmpuint(le32_to_cpu(e.value), ==, IRS + sizeof(got));
+    qtest_memread(o.t.qts, RCV_BUF + 10, got, sizeof(got));
+    g_assert(!memcmp(got, data, sizeof(got)));
     toe_stop(&o.t);
 }
 
@@ -818,5 +862,6 @@ int main(int argc, char **argv)
     qtest_add_func("/toe-pci/offload/peer-reset", test_peer_reset);
     qtest_add_func("/toe-pci/offload/events-coalesce", test_events_coalesce);
     qtest_add_func("/toe-pci/offload/status-and-opts", test_status_and_opts);
+    qtest_add_func("/toe-pci/offload/buffer-bases", test_buffer_bases);
     return g_test_run();
 }
