@@ -3,11 +3,15 @@
  * toe_ulp_kunit.c - the "toe" ULP on real TCP sockets connected over
  * loopback in the kernel: when it attaches, how SOL_TOE options answer,
  * that a socket whose route does not leave through a toe NIC is refused
- * and stays whole, and that data goes through the ULP's operations intact
- * while the connection is on the host.
+ * and stays whole, that data goes through the ULP's operations intact
+ * while the connection is on the host, and that a socket with a thread
+ * asleep in the kernel's own receive may not move.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/in.h>
+#include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
@@ -139,11 +143,71 @@ static void end_of_stream(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 0);
 }
 
+struct toe_reader {
+	struct socket *sock;
+	char buf[8];
+	int ret;
+	struct completion done;
+};
+
+static int toe_reader_fn(void *arg)
+{
+	struct toe_reader *r = arg;
+
+	r->ret = toe_recv(r->sock, r->buf, sizeof(r->buf), MSG_WAITALL);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * A thread asleep in the kernel's own tcp_recvmsg(), entered before the
+ * ULP was attached (as when toectl attaches it from outside): the socket
+ * may not move under it (EBUSY, reason busy). Once it is out, the move
+ * is judged on the rest (here refused for the route).
+ */
+static void thread_in_kernel_recv_is_busy(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+	struct toe_reader *r;
+	struct task_struct *t;
+	struct toe_sock *ts;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->sock = p->client;
+	init_completion(&r->done);
+	t = kthread_run(toe_reader_fn, r, "toe-kunit-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* No barrier needed: the reader's add_wait_queue() locks the queue. */
+	for (i = 0; i < 100 && !waitqueue_active(sk_sleep(p->client->sk)); i++)
+		msleep(20);
+	/* As above: the reader is asleep on the queue by now. */
+	KUNIT_ASSERT_TRUE(test, waitqueue_active(sk_sleep(p->client->sk)));
+
+	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
+	ts = toe_sk(p->client->sk);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, sizeof(int)),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_BUSY);
+
+	KUNIT_EXPECT_EQ(test, toe_send(p->server, "wake up!", 8), 8);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&r->done, 5 * HZ),
+			0UL);
+	KUNIT_EXPECT_EQ(test, r->ret, 8);
+	toe_expect_bytes(test, r->buf, "wake up!", 8);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, sizeof(int)),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_ROUTE);
+}
+
 static struct kunit_case toe_ulp_test_cases[] = {
 	KUNIT_CASE(attach_needs_a_connection),
 	KUNIT_CASE(options_refuse_bad_values),
 	KUNIT_CASE(loopback_is_refused_and_stays_whole),
 	KUNIT_CASE(end_of_stream),
+	KUNIT_CASE(thread_in_kernel_recv_is_busy),
 	{}
 };
 

@@ -104,6 +104,30 @@ static bool toe_nl_may_move(struct sock *sk, struct sk_buff *skb)
 	       netlink_ns_capable(skb, sock_net(sk)->user_ns, CAP_NET_ADMIN);
 }
 
+/*
+ * How long a thread that called into the kernel's TCP before the ULP was
+ * attached may take to reach the socket lock, at most.
+ */
+#define TOE_NL_ATTACH_GRACE_MS	50
+
+/*
+ * The application's threads may be inside the kernel's own tcp_recvmsg()
+ * or tcp_sendmsg(), entered before the ULP replaced them: one waiting for
+ * the socket lock would, after a move, wait for data on the kernel's
+ * queues, which no longer get any. Let such threads take the lock first:
+ * then each either returns, or sleeps where toe_offload() sees it and
+ * refuses (EBUSY) until it is gone.
+ */
+static void toe_nl_attach_grace(struct sock *sk)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(TOE_NL_ATTACH_GRACE_MS);
+
+	do {
+		usleep_range(1000, 2000);
+		/* Racy by design: a waiter seen late only costs a retry. */
+	} while (waitqueue_active(&sk->sk_lock.wq) && time_before(jiffies, end));
+}
+
 /* Give @sk the toe ULP if it has none, as setsockopt(TCP_ULP) would. */
 static int toe_nl_attach(struct sock *sk, struct genl_info *info)
 {
@@ -118,7 +142,9 @@ static int toe_nl_attach(struct sock *sk, struct genl_info *info)
 	}
 	err = sk->sk_prot->setsockopt(sk, SOL_TCP, TCP_ULP,
 				      KERNEL_SOCKPTR(name), sizeof(name) - 1);
-	if (err == -EEXIST)
+	if (!err)
+		toe_nl_attach_grace(sk);
+	else if (err == -EEXIST)
 		NL_SET_ERR_MSG(info->extack,
 			       "the socket has another upper-layer protocol");
 	else if (err)
