@@ -22,6 +22,8 @@
  * --cycles C it moves to the NIC and back C times from N on, one move per
  * chunk sent, and prints how long the moves took (median and worst). At
  * the end the socket's TOE_INFO is printed. A move that fails is an error.
+ * Every run ends by printing how many segments the socket retransmitted
+ * (TCP_INFO's tcpi_total_retrans).
  *
  * --offload-at-rx N and --upload-at-rx M do the same as the receiver
  * reaches N and M bytes received (for connections mostly receiving).
@@ -617,6 +619,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "toe-xfer: only %d of %d moves before the end\n",
 			x.moves, 2 * x.cycles);
 		x.toe_err = EAGAIN;
+	}
+	{
+		/* The kernel's own count: how often this side retransmitted. */
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (!getsockopt(x.fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			fprintf(stderr, "toe-xfer: retransmitted %u segments\n",
+				ti.tcpi_total_retrans);
 	}
 	close(x.fd);
 	fprintf(stderr, "toe-xfer: sent %llu received %llu\n",

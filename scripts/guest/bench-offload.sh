@@ -1,10 +1,12 @@
 #!/bin/sh
 # bench-offload.sh - guest side of `make bench-offload`. Prints
 # BENCH_OFFLOADS/BENCH_UPLOADS (median and worst time of one move) and
-# BENCH_KERNEL/BENCH_NIC (Mbit/s each way, guest CPU us per KiB moved).
+# BENCH_KERNEL/BENCH_NIC (Mbit/s each way, guest CPU us per KiB moved),
+# and BENCH_NP lines: netperf on the kernel's TCP and on the NIC.
 . /tests/lib.sh
 BYTES=${BYTES:-256M}
 MOVES=${MOVES:-1000}
+NP_LEN=${NP_LEN:-20}
 toe_wait_peer || exit 1
 
 # uptime_cs: centiseconds since boot (busybox date has no %N).
@@ -42,3 +44,26 @@ run() {
 }
 run BENCH_KERNEL 5032
 run BENCH_NIC 5033 --offload-at 64K
+
+# np TEST WHERE PORT: netperf TEST for NP_LEN seconds, its data connection
+# (ports PORT and PORT + 1) on the kernel's TCP or moved to the NIC by
+# toectl half a second in. Prints "BENCH_NP,TEST,WHERE,throughput,units,
+# guest CPU %,service demand".
+np() {
+	local t=$1 where=$2 port=$3 pid
+	netperf -H $TOE_PEER_V4 -t "$t" -l "$NP_LEN" -c -P 0 -- -P "$port,$((port + 1))" \
+		-o THROUGHPUT,THROUGHPUT_UNITS,LOCAL_CPU_UTIL,LOCAL_SD > /tmp/np.out 2>&1 &
+	pid=$!
+	if [ "$where" = nic ]; then
+		sleep 0.5
+		toectl offload --port $((port + 1)) --retry 5 || where=nic-refused
+	fi
+	wait $pid
+	echo "BENCH_NP,$t,$where,$(tail -n1 /tmp/np.out)"
+}
+port=5200
+for t in TCP_STREAM TCP_MAERTS TCP_RR; do
+	np "$t" kernel $port
+	np "$t" nic $((port + 2))
+	port=$((port + 4))
+done
