@@ -208,6 +208,15 @@ struct toe_priv {
 	 */
 	struct xarray conns;
 
+	/*
+	 * Connection rings freed by uploads, kept for the next offload
+	 * (struct toe_ring_free.node, in toe_move.c); ring_lock guards
+	 * both fields.
+	 */
+	struct mutex ring_lock;
+	struct list_head ring_pool;
+	u32 ring_pool_bytes;
+
 	/* debugfs: dbg_lock serializes the knobs and guards their results. */
 	struct dentry *dbg_dir;
 	struct mutex dbg_lock;

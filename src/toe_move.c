@@ -88,33 +88,107 @@ static int toe_cmd(struct toe_sock *ts, u16 opcode, u32 len, u64 arg,
 	return err;
 }
 
+/*
+ * Rings an upload frees are kept for the next offload, up to this many
+ * bytes per device. A move takes two rings of up to 4 MiB of physically
+ * contiguous memory, which on a fragmented guest costs compaction, tens
+ * to hundreds of milliseconds with the socket locked and the peer's
+ * segments waiting in its backlog.
+ */
+#define TOE_RING_POOL_BYTES	(32u << 20)
+
+/* A ring in priv->ring_pool. */
+struct toe_ring_free {
+	struct list_head node;
+	void *data;
+	dma_addr_t dma;
+	u32 size;
+};
+
 /* A ring for @need bytes at least: a power of two, min..max. */
 static int toe_buf_alloc(struct toe_priv *priv, struct toe_buf *b, u32 base,
 			 u32 need)
 {
+	struct toe_ring_free *f;
+
 	b->size = max_t(u32, TOE_SOCK_BUF_MIN,
 			roundup_pow_of_two(min(need, TOE_SOCK_BUF_MAX)));
 	b->base = base;
-	b->data = dma_alloc_coherent(&priv->pdev->dev, b->size, &b->dma,
-				     GFP_KERNEL);
+	b->data = NULL;
+	mutex_lock(&priv->ring_lock);
+	list_for_each_entry(f, &priv->ring_pool, node) {
+		if (f->size == b->size) {
+			list_del(&f->node);
+			priv->ring_pool_bytes -= f->size;
+			b->data = f->data;
+			b->dma = f->dma;
+			kfree(f);
+			break;
+		}
+	}
+	mutex_unlock(&priv->ring_lock);
+	if (!b->data)
+		b->data = dma_alloc_coherent(&priv->pdev->dev, b->size,
+					     &b->dma, GFP_KERNEL);
 	return b->data ? 0 : -ENOMEM;
 }
 
+/* Back to the pool if it has room, else to the kernel. */
 static void toe_buf_free(struct toe_priv *priv, struct toe_buf *b)
 {
-	if (b->data)
+	struct toe_ring_free *f = NULL;
+
+	if (!b->data)
+		return;
+	mutex_lock(&priv->ring_lock);
+	if (priv->ring_pool_bytes + b->size <= TOE_RING_POOL_BYTES)
+		f = kmalloc(sizeof(*f), GFP_KERNEL);
+	if (f) {
+		f->data = b->data;
+		f->dma = b->dma;
+		f->size = b->size;
+		list_add(&f->node, &priv->ring_pool);
+		priv->ring_pool_bytes += b->size;
+	}
+	mutex_unlock(&priv->ring_lock);
+	if (!f)
 		dma_free_coherent(&priv->pdev->dev, b->size, b->data, b->dma);
 	b->data = NULL;
 }
 
-/* Give back what an offload took: buffers, slot, handle, device ref. */
-static void toe_sock_release_nic(struct toe_sock *ts)
+/**
+ * toe_ring_pool_fini() - free the rings kept for later offloads.
+ * @priv: the device, being removed, with no connection on it
+ */
+void toe_ring_pool_fini(struct toe_priv *priv)
+{
+	struct toe_ring_free *f, *n;
+
+	mutex_lock(&priv->ring_lock);
+	list_for_each_entry_safe(f, n, &priv->ring_pool, node) {
+		dma_free_coherent(&priv->pdev->dev, f->size, f->data, f->dma);
+		kfree(f);
+	}
+	INIT_LIST_HEAD(&priv->ring_pool);
+	priv->ring_pool_bytes = 0;
+	mutex_unlock(&priv->ring_lock);
+}
+
+/*
+ * Give back what an offload took: buffers, slot, handle, device ref.
+ * @settled: the device answered UPLOAD, so the event thread, which takes
+ * events in ring order, is done with every event of the connection (the
+ * answer comes after them, and none follows). Otherwise one may still be
+ * on its way through toe_sock_event(), which reads ts->status: wait for
+ * it. The context itself outlives RCU readers (kfree_rcu() at close).
+ */
+static void toe_sock_release_nic(struct toe_sock *ts, bool settled)
 {
 	struct toe_priv *priv = ts->priv;
 
 	xa_erase(&priv->conns, ts->handle);
-	/* An event thread that found it before the erase is done with it. */
-	synchronize_rcu();
+	if (!settled)
+		synchronize_rcu();
 	toe_buf_free(priv, &ts->snd);
 	toe_buf_free(priv, &ts->rcv);
 	dma_free_coherent(&priv->pdev->dev, PAGE_SIZE, ts->cmd_buf,
@@ -488,7 +562,7 @@ int toe_offload(struct sock *sk)
 
 err_free:
 	kvfree(pre);
-	toe_sock_release_nic(ts);
+	toe_sock_release_nic(ts, false);
 	return err;
 }
 
@@ -574,7 +648,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	ts->info.uploads++;
 	ts->info.last_upload_reason = why;
 	atomic64_inc(&priv->stats.uploads);
-	toe_sock_release_nic(ts);
+	toe_sock_release_nic(ts, true);
 	return 0;
 
 lost:
@@ -584,7 +658,7 @@ lost:
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);
 	ts->info.last_upload_reason = why;
-	toe_sock_release_nic(ts);
+	toe_sock_release_nic(ts, false);
 	tcp_done_with_error(sk, ECONNRESET);
 	return err;
 }
@@ -782,6 +856,9 @@ void toe_upload_all(struct toe_priv *priv)
 int toe_move_init(struct toe_priv *priv)
 {
 	xa_init_flags(&priv->conns, XA_FLAGS_ALLOC);
+	mutex_init(&priv->ring_lock);
+	INIT_LIST_HEAD(&priv->ring_pool);
+	priv->ring_pool_bytes = 0;
 	return 0;
 }
 

@@ -13,7 +13,7 @@
  *
  * The dumps walk the namespace's netdevs and each NIC's connection table
  * under RCU: a context found there is not freed before the read side
- * ends (toe_sock_release_nic() erases it and waits).
+ * ends (kfree_rcu() at the socket's close).
  */
 #include <linux/inet.h>
 #include <net/genetlink.h>

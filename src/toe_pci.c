@@ -708,6 +708,7 @@ static void toe_remove(struct pci_dev *pdev)
 
 	/* Every connection comes home while the device still answers. */
 	toe_upload_all(priv);
+	toe_ring_pool_fini(priv);
 	toe_debugfs_remove(priv);
 	toe_reset_block(priv);
 	clear_bit(TOE_F_LIVE, &priv->flags);

@@ -168,6 +168,7 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 int toe_move_init(struct toe_priv *priv);
 void toe_move_fini(struct toe_priv *priv);
 void toe_upload_all(struct toe_priv *priv);
+void toe_ring_pool_fini(struct toe_priv *priv);
 
 /* toe_netlink.c */
 int toe_netlink_init(void);

@@ -649,10 +649,11 @@ static int toe_getsockopt(struct sock *sk, int level, int optname,
  * Life of the ULP on a socket
  */
 
+/* The netlink dump and a device reset may still read it under RCU. */
 static void toe_sock_free(struct toe_sock *ts)
 {
 	kvfree(ts->pre);
-	kfree(ts);
+	kfree_rcu(ts, rcu);
 }
 
 /* Restore the socket's own proto; the caller holds the socket lock. */
