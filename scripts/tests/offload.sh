@@ -68,7 +68,12 @@ if [ -s "$OUT/nstat.txt" ]; then
 	done
 fi
 log_test $rc "[$FLAVOUR] peer's nstat: no reset, PAWS reject or SACK reneging"
-# Reported, not asserted: see Documentation/testing.rst.
+# Reported, not asserted: see Documentation/testing.rst. Per transfer,
+# the peer's own tcpi_total_retrans (peer-N.log, in --peer order).
+for f in "$OUT"/peer-[0-9]*.log; do
+	n=$(sed -n 's/^toe-xfer: retransmitted \([0-9]*\).*/\1/p' "$f")
+	[ -z "$n" ] || echo "peer retransmitted $n segments on ${f##*/}"
+done | tee "$OUT/peer-retrans.txt" >&2
 echo "peer: $(for c in TcpOutSegs TcpRetransSegs TcpExtTCPLossProbes TcpExtTCPTimeouts \
 	TcpExtTCPDSACKRecv; do printf '%s=%s ' $c "$(nstat_get "$OUT/nstat.txt" $c)"; done)" |
 	tee "$OUT/peer-counters.txt" >&2
