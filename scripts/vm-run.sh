@@ -119,19 +119,45 @@ log "booting $FLAVOUR guest ($ACCEL), console in $OUT/console.log"
 # wild-memory-access at boot, in an interrupt taken inside __asan_load4
 # (whose kernel-address bound depends on the paging mode); the address
 # was a valid 5-level direct-map one. The tests need 4-level paging only.
+boot() {
+	exec timeout --kill-after=10 "$TIMEOUT" ip netns exec "$NS" "$QEMU" \
+		-M q35,accel="$ACCEL" -cpu max,la57=off -smp 2 -m "$MEM" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-L /usr/share/qemu -L /usr/share/seabios \
+		-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$WORK/initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $([ "$FLAVOUR" = debug ] && echo kmemleak=on)" \
+		-chardev file,id=con,path="$OUT/console.log" -serial chardev:con \
+		-qmp unix:"$OUT/qmp.sock",server=on,wait=off \
+		-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no \
+		-device toe-pci,id=toe0,netdev=n0,mac=52:54:00:70:6f:65"$DEVOPTS" \
+		${TRACE[@]+"${TRACE[@]}" -D "$OUT/qemu-trace.log"} \
+		> "$OUT/qemu.log" 2>&1
+}
+# Under TCG the guest kernel now and then stops early in boot, before any
+# of our code runs (seen in SMP bring-up after the RCU-tasks self-tests,
+# debug flavour). A guest that has not started /init within BOOT_WAIT
+# seconds is killed and booted again, at most BOOT_TRIES times in all;
+# each retry is logged with the console's last line.
+BOOT_WAIT=${BOOT_WAIT:-180}
+BOOT_TRIES=3
 set +e
-timeout --kill-after=10 "$TIMEOUT" ip netns exec "$NS" "$QEMU" \
-	-M q35,accel="$ACCEL" -cpu max,la57=off -smp 2 -m "$MEM" \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-L /usr/share/qemu -L /usr/share/seabios \
-	-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$WORK/initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $([ "$FLAVOUR" = debug ] && echo kmemleak=on)" \
-	-chardev file,id=con,path="$OUT/console.log" -serial chardev:con \
-	-qmp unix:"$OUT/qmp.sock",server=on,wait=off \
-	-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no \
-	-device toe-pci,netdev=n0,mac=52:54:00:70:6f:65"$DEVOPTS" \
-	${TRACE[@]+"${TRACE[@]}" -D "$OUT/qemu-trace.log"} \
-	> "$OUT/qemu.log" 2>&1
+for try in $(seq "$BOOT_TRIES"); do
+	: > "$OUT/console.log"
+	boot &
+	qpid=$!
+	booted=0
+	for _ in $(seq $((BOOT_WAIT * 10))); do
+		grep -q 'Run /init as init process' "$OUT/console.log" && { booted=1; break; }
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ $booted = 1 ] || ! kill -0 "$qpid" 2>/dev/null || [ "$try" = "$BOOT_TRIES" ] && break
+	log "guest did not start /init in ${BOOT_WAIT}s (console's last line:" \
+		"$(tail -n1 "$OUT/console.log" | tr -d '\r')); booting again"
+	kill "$qpid"
+	wait "$qpid"
+done
+wait "$qpid"
 qrc=$?
 set -e
 [ -z "$TAIL_PID" ] || { sleep 0.5; kill "$TAIL_PID" 2>/dev/null || true; TAIL_PID=; }
