@@ -16,8 +16,8 @@ rm -f /tmp/progress
 	--offload-at $((n / 4)) --upload-at $((n * 3 / 4)) 2>/tmp/xfer.err |
 	sha256sum | cut -d' ' -f1 > /tmp/rx.sha) &
 xpid=$!
-# cwnd and srtt are the kernel's (ss); on the NIC the kernel's figures are
-# those of the move, so they show as "-" there.
+# cwnd and srtt come from ss: on the NIC, the tcp_sock is kept as a
+# shadow of the engine's connection, so they are the engine's.
 # l2_txpkt/l2_rxpkt count the NIC's L2 path (the kernel's frames); on the
 # NIC the engine's segments do not go through it.
 printf '%5s %5s %5s %12s %12s %10s %10s %10s %10s %6s %8s\n' time where conn \
@@ -28,12 +28,9 @@ while kill -0 $xpid 2>/dev/null; do
 	t=$((t + 1))
 	set -- $(tail -n1 /tmp/progress 2>/dev/null) 0 0 - -
 	s=$1 r=$2 where=$3 conn=$4
-	cwnd= rtt=
-	if [ "$where" = host ]; then
-		info=$(ss -tin dst $TOE_PEER_V4 2>/dev/null | tr ' ' '\n')
-		cwnd=$(echo "$info" | sed -n 's/^cwnd://p' | head -n1)
-		rtt=$(echo "$info" | sed -n 's/^rtt:\([0-9.]*\).*/\1/p' | head -n1)
-	fi
+	info=$(ss -tin dst $TOE_PEER_V4 2>/dev/null | tr ' ' '\n')
+	cwnd=$(echo "$info" | sed -n 's/^cwnd://p' | head -n1)
+	rtt=$(echo "$info" | sed -n 's/^rtt:\([0-9.]*\).*/\1/p' | head -n1)
 	printf '%4ss %5s %5s %12s %12s %10s %10s %10s %10s %6s %8s\n' $t $where $conn \
 		$s $r $(( (s - last_s) * 8 / 1000000 )) $(( (r - last_r) * 8 / 1000000 )) \
 		"$(ethtool_stat $DEV tx_packets)" "$(ethtool_stat $DEV rx_packets)" \
