@@ -81,6 +81,8 @@ static void options_refuse_bad_values(struct kunit *test)
 			-ENOPROTOOPT);
 	KUNIT_EXPECT_EQ(test, toe_set(p->client, 99, 1, sizeof(int)),
 			-ENOPROTOOPT);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_FORBID, 2, sizeof(int)),
+			-EINVAL);
 	/* Bringing home what is home does nothing, and succeeds. */
 	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 0, sizeof(int)),
 			0);
@@ -141,6 +143,27 @@ static void end_of_stream(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 1);
 	KUNIT_EXPECT_EQ(test, c, 'x');
 	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 0);
+}
+
+/* TOE_FORBID keeps the socket off the NIC until it is cleared. */
+static void forbid_refuses_offload(struct kunit *test)
+{
+	struct toe_kunit_pair *p = test->priv;
+	struct toe_sock *ts;
+
+	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
+	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
+	ts = toe_sk(p->client->sk);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_FORBID, 1, sizeof(int)), 0);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, sizeof(int)),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_FORBIDDEN);
+	KUNIT_EXPECT_TRUE(test, ts->forbid);
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_FORBID, 0, sizeof(int)), 0);
+	/* Allowed again: judged on the rest, here the route. */
+	KUNIT_EXPECT_EQ(test, toe_set(p->client, TOE_OFFLOAD, 1, sizeof(int)),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_ROUTE);
 }
 
 struct toe_reader {
@@ -208,6 +231,7 @@ static struct kunit_case toe_ulp_test_cases[] = {
 	KUNIT_CASE(loopback_is_refused_and_stays_whole),
 	KUNIT_CASE(end_of_stream),
 	KUNIT_CASE(thread_in_kernel_recv_is_busy),
+	KUNIT_CASE(forbid_refuses_offload),
 	{}
 };
 

@@ -1005,6 +1005,26 @@ static enum toe_status toe_cmd_conn(TOEOffload *o, TOEConn *c,
     }
 }
 
+/*
+ * The device asks for an offloaded connection back with @reason, as it
+ * would on its own (the "request-upload" property: tests, management).
+ */
+void toe_offload_request_upload(TOEPCIState *s, uint32_t conn_id,
+                                uint32_t reason, Error **errp)
+{
+    TOEOffload *o = s->offload;
+    TOEConn *c = toe_slot(o, conn_id);
+
+    if (!c || c->phase != TOE_SLOT_OFFLOADED) {
+        error_setg(errp, "toe-pci: connection %u is not offloaded", conn_id);
+        return;
+    }
+    if (toe_engine_request_upload(o->eng, c->eid, reason)) {
+        error_setg(errp, "toe-pci: upload reason %u is not 1..%u", reason,
+                   TOE_UPLOAD_REQUESTED);
+    }
+}
+
 enum toe_status toe_offload_cmd(TOEPCIState *s, const struct toe_cmd *cmd,
                                 uint32_t *conn_id)
 {

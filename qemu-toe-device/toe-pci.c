@@ -11,6 +11,7 @@
  */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "hw/pci/msix.h"
@@ -229,6 +230,19 @@ static Property toe_pci_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
+/* Write-only: (conn_id << 8) | reason, see toe_offload_request_upload(). */
+static void toe_pci_set_request_upload(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    toe_offload_request_upload(TOE_PCI(obj), value >> 8, value & 0xff, errp);
+}
+
 static void toe_pci_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -245,6 +259,11 @@ static void toe_pci_class_init(ObjectClass *klass, void *data)
     dc->reset = toe_pci_reset;
     dc->vmsd = &vmstate_toe_pci;
     device_class_set_props(dc, toe_pci_properties);
+    object_class_property_add(klass, "request-upload", "uint32", NULL,
+                              toe_pci_set_request_upload, NULL, NULL);
+    object_class_property_set_description(klass, "request-upload",
+        "(conn_id << 8) | reason: ask the host for that connection back,"
+        " as the device would (enum toe_upload_reason)");
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

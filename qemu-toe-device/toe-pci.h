@@ -119,6 +119,8 @@ void toe_offload_init(TOEPCIState *s, Error **errp);
 void toe_offload_reset(TOEPCIState *s);
 void toe_offload_fini(TOEPCIState *s);
 bool toe_offload_busy(TOEPCIState *s);
+void toe_offload_request_upload(TOEPCIState *s, uint32_t conn_id,
+                                uint32_t reason, Error **errp);
 bool toe_offload_rx(TOEPCIState *s, const uint8_t *buf, size_t size);
 void toe_offload_kick(TOEPCIState *s);
 enum toe_status toe_offload_cmd(TOEPCIState *s, const struct toe_cmd *cmd,

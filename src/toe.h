@@ -98,6 +98,7 @@ struct toe_dev_stats {
 	atomic64_t events;		/* events reaped from the event ring */
 	atomic64_t evt_bad;		/* events the driver refused */
 	atomic64_t upload_reqs;		/* TOE_EVT_UPLOAD_REQ received */
+	atomic64_t upload_reqs_by[TOE_UPLOAD_REQUESTED + 1];	/* ... by reason */
 	atomic64_t offloads;		/* connections moved to the NIC */
 	atomic64_t uploads;		/* ... and brought home */
 	atomic64_t refusals[TOE_NUM_REFUSALS];	/* offloads refused, by why */

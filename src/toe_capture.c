@@ -50,6 +50,7 @@ static const char *const toe_refusal_descs[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_QUEUED] = "offload refused: more data queued than the NIC buffers hold",
 	[TOE_REFUSE_DEVICE] = "offload refused: the NIC refused it or failed",
 	[TOE_REFUSE_BUSY] = "offload refused: a thread is in the kernel's TCP call, try again",
+	[TOE_REFUSE_FORBIDDEN] = "offload refused: the socket forbids it (TOE_FORBID)",
 };
 
 /**

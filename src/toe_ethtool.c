@@ -55,6 +55,17 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("events", events),
 	TOE_DEV_STAT("events_refused", evt_bad),
 	TOE_DEV_STAT("upload_requests", upload_reqs),
+	/* ... by enum toe_upload_reason. */
+	TOE_DEV_STAT("upload_req_urgent", upload_reqs_by[TOE_UPLOAD_URGENT]),
+	TOE_DEV_STAT("upload_req_option", upload_reqs_by[TOE_UPLOAD_OPTION]),
+	TOE_DEV_STAT("upload_req_reasm_mem",
+		     upload_reqs_by[TOE_UPLOAD_REASM_MEM]),
+	TOE_DEV_STAT("upload_req_pmtu", upload_reqs_by[TOE_UPLOAD_PMTU]),
+	TOE_DEV_STAT("upload_req_idle", upload_reqs_by[TOE_UPLOAD_IDLE]),
+	TOE_DEV_STAT("upload_req_capacity",
+		     upload_reqs_by[TOE_UPLOAD_CAPACITY]),
+	TOE_DEV_STAT("upload_req_requested",
+		     upload_reqs_by[TOE_UPLOAD_REQUESTED]),
 	TOE_DEV_STAT("offloads", offloads),
 	TOE_DEV_STAT("uploads", uploads),
 	TOE_DEV_STAT("nic_tx_bytes", nic_tx_bytes),
@@ -73,8 +84,9 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("refused_queued", refusals[TOE_REFUSE_QUEUED]),
 	TOE_DEV_STAT("refused_device", refusals[TOE_REFUSE_DEVICE]),
 	TOE_DEV_STAT("refused_busy", refusals[TOE_REFUSE_BUSY]),
+	TOE_DEV_STAT("refused_forbidden", refusals[TOE_REFUSE_FORBIDDEN]),
 };
-static_assert(TOE_NUM_REFUSALS == 14, "one refused_* counter per reason");
+static_assert(TOE_NUM_REFUSALS == 15, "one refused_* counter per reason");
 
 static void toe_get_drvinfo(struct net_device *netdev,
 			    struct ethtool_drvinfo *info)

@@ -477,7 +477,8 @@ out:
  *
  * Context: process, socket lock held; sleeps (device commands).
  * Return: 0 (also if it is on the NIC already), or an errno with the
- * reason in toe_info.last_refusal: -ENOTCONN (not ESTABLISHED), -ENODEV
+ * reason in toe_info.last_refusal: -EPERM (TOE_FORBID), -ENOTCONN (not
+ * ESTABLISHED), -ENODEV
  * (its route does not leave through a TOE NIC), -EHOSTUNREACH (no
  * neighbour entry for the next hop yet), -EOPNOTSUPP (something the NIC
  * cannot carry), -EAGAIN (out-of-order data queued: try later), -ENOBUFS
@@ -497,6 +498,8 @@ int toe_offload(struct sock *sk)
 	sock_owned_by_me(sk);
 	if (ts->where == TOE_WHERE_NIC)
 		return 0;
+	if (ts->forbid)
+		return toe_refuse(ts, TOE_REFUSE_FORBIDDEN, -EPERM);
 	err = toe_offload_check(ts);
 	if (err)
 		return err;
@@ -793,7 +796,15 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		break;
 	case TOE_EVT_UPLOAD_REQ:
 		trace_toe_upload_request(conn_id, reason);
+		ok = reason > TOE_UPLOAD_NONE && reason <= TOE_UPLOAD_REQUESTED;
+		if (!ok)
+			break;
 		atomic64_inc(&priv->stats.upload_reqs);
+		atomic64_inc(&priv->stats.upload_reqs_by[reason]);
+		if (net_ratelimit())
+			netdev_info(priv->netdev,
+				    "conn %u: the NIC asks to give it back (reason %u)\n",
+				    conn_id, reason);
 		if (!ts->upload_req) {
 			ts->upload_req = true;
 			sock_hold(ts->sk);

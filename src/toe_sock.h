@@ -90,6 +90,7 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  * @upload_req: the device asked for an upload (@upload_work queued)
  * @upload_work: brings the connection home on the device's request
  * @info: counters for TOE_INFO; socket lock
+ * @forbid: TOE_FORBID: never to the NIC; socket lock
  *
  * Lifetime: attached to the socket (icsk_ulp_data) from TCP_ULP until the
  * socket's close, and in priv->conns while on the NIC. The event thread
@@ -135,6 +136,7 @@ struct toe_sock {
 	struct work_struct upload_work;
 
 	struct toe_info info;
+	bool forbid;
 	struct rcu_head rcu;
 };
 

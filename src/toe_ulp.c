@@ -497,9 +497,10 @@ static ssize_t toe_splice_read(struct socket *sock, loff_t *ppos,
 static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 			      unsigned int optlen)
 {
-	int val, err;
+	struct toe_sock *ts = toe_sk(sk);
+	int val, err = 0;
 
-	if (optname != TOE_OFFLOAD)
+	if (optname != TOE_OFFLOAD && optname != TOE_FORBID)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
@@ -508,7 +509,14 @@ static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 	if (val != 0 && val != 1)
 		return -EINVAL;
 	lock_sock(sk);
-	err = val ? toe_offload(sk) : toe_upload(sk, TOE_UPLOAD_WHY_USER);
+	if (optname == TOE_FORBID) {
+		ts->forbid = val;
+		if (val)
+			err = toe_upload(sk, TOE_UPLOAD_WHY_USER);
+	} else {
+		err = val ? toe_offload(sk) :
+			    toe_upload(sk, TOE_UPLOAD_WHY_USER);
+	}
 	release_sock(sk);
 	return err;
 }
@@ -609,7 +617,9 @@ static int toe_getsockopt_toe(struct sock *sk, int optname,
 		return -EINVAL;
 	switch (optname) {
 	case TOE_OFFLOAD:
-		val = toe_on_nic(ts);
+	case TOE_FORBID:
+		val = optname == TOE_OFFLOAD ? toe_on_nic(ts) :
+					       READ_ONCE(ts->forbid);
 		len = min_t(int, len, sizeof(val));
 		if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 			return -EFAULT;

@@ -35,6 +35,10 @@
  *   toe-xfer: opts where W uploads U bad_keepidle ERRNO
  *   toe-xfer: tcp_info cwnd C rtt_us R bytes_acked A bytes_received B
  *
+ * --pause-at N --resume-file F: once N bytes are sent, the sender waits
+ * until the file F exists (the receiver goes on), so a test can act on an
+ * idle connection, then let it finish.
+ *
  * --io MODE is how the receiving side waits: read (blocking read(), the
  * default), poll (poll() then a non-blocking read()), epoll-et (epoll,
  * edge-triggered, reading until EAGAIN) or nonblock (non-blocking read()
@@ -93,6 +97,8 @@ struct xfer {
 	uint64_t offload_rx;	/* --offload-at-rx: 0 never */
 	uint64_t upload_rx;	/* --upload-at-rx: 0 never */
 	uint64_t opts_at;	/* --opts-at: 0 never */
+	uint64_t pause_at;	/* --pause-at: 0 never */
+	const char *resume_file;	/* --resume-file */
 };
 
 enum io_mode { IO_READ, IO_POLL, IO_EPOLL_ET, IO_NONBLOCK };
@@ -325,6 +331,11 @@ static void *sender(void *arg)
 		toe_moves_due(x);
 		if (x->opts_at && x->sent >= x->opts_at && x->moves)
 			toe_opts(x);
+		if (x->pause_at && x->sent >= x->pause_at) {
+			while (access(x->resume_file, F_OK))
+				usleep(10000);
+			x->pause_at = 0;
+		}
 
 		/* Whole CHUNKs keep the stream independent of write sizes. */
 		fill(&state, buf, CHUNK);
@@ -488,7 +499,8 @@ static void usage(void)
 	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
 	      "                [--fin-last] [--offload-at N [--upload-at M |\n"
 	      "                --cycles C]] [--offload-at-rx N [--upload-at-rx M]]\n"
-	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n",
+	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n"
+	      "                [--pause-at N --resume-file F]\n",
 	      stderr);
 	exit(2);
 }
@@ -510,6 +522,8 @@ int main(int argc, char **argv)
 		{ "upload-at-rx", required_argument, NULL, 'U' },
 		{ "io", required_argument, NULL, 'i' },
 		{ "opts-at", required_argument, NULL, 'P' },
+		{ "pause-at", required_argument, NULL, 'z' },
+		{ "resume-file", required_argument, NULL, 'Z' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -536,6 +550,8 @@ int main(int argc, char **argv)
 		case 'O': x.offload_rx = parse_size(optarg); break;
 		case 'U': x.upload_rx = parse_size(optarg); break;
 		case 'P': x.opts_at = parse_size(optarg); break;
+		case 'z': x.pause_at = parse_size(optarg); break;
+		case 'Z': x.resume_file = optarg; break;
 		case 'i':
 			for (x.io = 0; x.io < 4; x.io++)
 				if (!strcmp(optarg, io_names[x.io]))
@@ -557,6 +573,8 @@ int main(int argc, char **argv)
 	}
 
 	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
+	if (!x.pause_at != !x.resume_file)
+		die("--pause-at and --resume-file go together");
 	if (x.opts_at && (!x.offload_at || x.opts_at < x.offload_at))
 		die("--opts-at wants --offload-at before it");
 	if (x.upload_at && x.upload_at <= x.offload_at)

@@ -26,6 +26,12 @@
 #define TOE_OFFLOAD		1
 /* TOE_INFO (struct toe_info, get only): where it lives, and its figures. */
 #define TOE_INFO		2
+/*
+ * TOE_FORBID (int): set 1 to keep the connection off the NIC for good
+ * (it comes home if it is there; every later move to the NIC, by the
+ * socket, toectl or policy, fails with EPERM); 0 allows moves again.
+ */
+#define TOE_FORBID		3
 
 enum toe_where {
 	TOE_WHERE_HOST = 0,	/* the kernel's TCP runs it */
@@ -70,6 +76,7 @@ enum toe_refusal {
 	TOE_REFUSE_QUEUED,	/* more data queued than the NIC buffers hold */
 	TOE_REFUSE_DEVICE,	/* the NIC refused it or failed */
 	TOE_REFUSE_BUSY,	/* a call is under way in the kernel's TCP */
+	TOE_REFUSE_FORBIDDEN,	/* the socket said TOE_FORBID */
 	TOE_NUM_REFUSALS
 };
 
@@ -89,6 +96,7 @@ enum toe_refusal {
 	[TOE_REFUSE_QUEUED] = "queued",				\
 	[TOE_REFUSE_DEVICE] = "device",				\
 	[TOE_REFUSE_BUSY] = "busy",				\
+	[TOE_REFUSE_FORBIDDEN] = "forbidden",			\
 }
 
 /* What brought a connection home (toe_info.last_upload_reason). */

@@ -9,6 +9,7 @@
  */
 #include "qemu/osdep.h"
 #include <poll.h>
+#include "qapi/qmp/qdict.h"
 #include "toe-qtest.h"
 
 #define SND_BUF      0x500000
@@ -766,6 +767,44 @@ static void test_buffer_bases(void)
     toe_stop(&o.t);
 }
 
+/*
+ * The "request-upload" property makes the device ask for a connection
+ * back, as it would on its own: an UPLOAD_REQ event with the reason. A
+ * slot that is not offloaded, or a reason out of range, is refused.
+ */
+static void test_request_upload(void)
+{
+    struct toe_evt e;
+    QDict *r;
+    uint32_t id;
+    Off o;
+
+    off_start(&o, 4, 4);
+    id = divert(&o);
+    r = qtest_qmp(o.t.qts, "{ 'execute': 'qom-set', 'arguments': {"
+                  " 'path': '/machine/peripheral/toe', 'property':"
+                  " 'request-upload', 'value': %u } }",
+                  id << 8 | TOE_UPLOAD_IDLE);
+    g_assert(qdict_haskey(r, "error"));         /* only diverted */
+    qobject_unref(r);
+    g_assert_cmpuint(offload(&o, id), ==, TOE_STS_OK);
+    r = qtest_qmp(o.t.qts, "{ 'execute': 'qom-set', 'arguments': {"
+                  " 'path': '/machine/peripheral/toe', 'property':"
+                  " 'request-upload', 'value': %u } }", id << 8 | 99);
+    g_assert(qdict_haskey(r, "error"));
+    qobject_unref(r);
+    r = qtest_qmp(o.t.qts, "{ 'execute': 'qom-set', 'arguments': {"
+                  " 'path': '/machine/peripheral/toe', 'property':"
+                  " 'request-upload', 'value': %u } }",
+                  id << 8 | TOE_UPLOAD_CAPACITY);
+    g_assert(!qdict_haskey(r, "error"));
+    qobject_unref(r);
+    e = wait_evt(&o, TOE_EVT_UPLOAD_REQ);
+    g_assert_cmpuint(le32_to_cpu(e.conn_id), ==, id);
+    g_assert_cmpuint(le16_to_cpu(e.reason), ==, TOE_UPLOAD_CAPACITY);
+    toe_stop(&o.t);
+}
+
 /* The figures the device writes at each event, read as the host would. */
 static void read_status(Off *o, struct toe_conn_status *st)
 {
@@ -863,5 +902,6 @@ int main(int argc, char **argv)
     qtest_add_func("/toe-pci/offload/events-coalesce", test_events_coalesce);
     qtest_add_func("/toe-pci/offload/status-and-opts", test_status_and_opts);
     qtest_add_func("/toe-pci/offload/buffer-bases", test_buffer_bases);
+    qtest_add_func("/toe-pci/offload/request-upload", test_request_upload);
     return g_test_run();
 }

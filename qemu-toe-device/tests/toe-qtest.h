@@ -41,7 +41,7 @@ static inline void toe_start(TOETest *t, const char *extra)
 {
     g_assert_cmpint(socketpair(PF_UNIX, SOCK_STREAM, 0, t->sock), ==, 0);
     t->qts = qtest_initf("-M pc -netdev socket,fd=%d,id=n0 "
-                         "-device toe-pci,addr=04.0,netdev=n0,mac=" TEST_MAC
+                         "-device toe-pci,id=toe,addr=04.0,netdev=n0,mac=" TEST_MAC
                          "%s%s", t->sock[1], extra ? "," : "",
                          extra ? extra : "");
     t->bus = qpci_new_pc(t->qts, NULL);

@@ -166,6 +166,47 @@ sleep 1
 [ "$(sha256sum < /tmp/lo.tx)" = "$(toe-xfer --gen --bytes 1M --seed 28 | sha256sum)" ]
 log_test $? "loopback: the refused connection carries both streams intact"
 
+# The NIC asks for a connection back (scripts/tests/nic-requests.sh sets
+# the device's request-upload property over QMP when this prints
+# TOE_REQUEST_UPLOAD): once for each reason. The sender pauses on the NIC
+# until the connection is home, then finishes; the stream must arrive
+# whole, TOE_INFO must say the device brought it home (5), and the
+# driver's counter for the reason must have moved by one.
+asked_back() {
+	local name=$1 reason=$2 port=$3 id="" i pid rc=0 before want got
+	rm -f /tmp/go /tmp/prog
+	before=$(ethtool_stat "$(toe_dev)" "upload_req_$name")
+	want=$(toe-xfer --gen --bytes 4M --seed $((70 + reason)) | sha256sum | cut -d' ' -f1)
+	toe-xfer --connect $TOE_PEER_V4:$port --bytes 4M --seed $((60 + reason)) \
+		--offload-at 1M --pause-at 2M --resume-file /tmp/go --progress /tmp/prog \
+		> /tmp/asked.rx 2> /tmp/xfer.err &
+	pid=$!
+	for i in $(seq 100); do
+		id=$(tail -n1 /tmp/prog 2>/dev/null | awk '$3 == "nic" { print $4 }')
+		[ -n "$id" ] && break
+		sleep 0.1
+	done
+	echo "TOE_REQUEST_UPLOAD ${id:-none} $reason"
+	for i in $(seq 100); do
+		tail -n1 /tmp/prog 2>/dev/null | grep -q ' host ' && break
+		sleep 0.1
+	done
+	touch /tmp/go
+	wait $pid || rc=1
+	sed 's/^/# /' /tmp/xfer.err
+	got=$(sha256sum < /tmp/asked.rx | cut -d' ' -f1)
+	[ -n "$id" ] && [ "$got" = "$want" ] &&
+	[ "$(info_field offloads)" = 1 ] && [ "$(info_field uploads)" = 1 ] &&
+	[ "$(info_field upload_reason)" = 5 ] &&
+	[ "$(ethtool_stat "$(toe_dev)" "upload_req_$name")" = $((before + 1)) ] || rc=1
+	log_test $rc "NIC asks for it back ($name): home, counted, stream intact"
+}
+port=5021
+for r in 1:urgent 2:option 3:reasm_mem 4:pmtu 5:idle 6:capacity 7:requested; do
+	asked_back "${r#*:}" "${r%%:*}" $port
+	port=$((port + 1))
+done
+
 # netperf's own data connection, moved to the NIC by toectl while the
 # test runs (the socket is netperf's: toectl attaches the ULP; netperf's
 # threads are in its send or receive calls meanwhile). Each test must

@@ -40,6 +40,14 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2
 	--peer "$(listen 5016 64M 5056 rx6.sha)" \
 	--peer "$(listen 5017 64M 5057 rx7.sha)" \
 	--peer "$(listen 5018 64M 52 rx8.sha --fin-last)" \
+	--peer "$(listen 5021 4M 71 rq1.sha --fin-last)" \
+	--peer "$(listen 5022 4M 72 rq2.sha --fin-last)" \
+	--peer "$(listen 5023 4M 73 rq3.sha --fin-last)" \
+	--peer "$(listen 5024 4M 74 rq4.sha --fin-last)" \
+	--peer "$(listen 5025 4M 75 rq5.sha --fin-last)" \
+	--peer "$(listen 5026 4M 76 rq6.sha --fin-last)" \
+	--peer "$(listen 5027 4M 77 rq7.sha --fin-last)" \
+	--peer "bash $TOE_ROOT/scripts/tests/nic-requests.sh" \
 	--peer "netserver -D -p 12865" \
 	--after "nstat -asz > nstat.txt" \
 	-- "XFER=$XFER PEER_XFER=$PEER_XFER sh /tests/offload-suite.sh" >"$OUT.log" 2>&1 || rc=$?
@@ -56,6 +64,10 @@ for io in read poll epoll-et nonblock; do
 	i=$((i + 1))
 done
 check_peer "$OUT" "$FLAVOUR" rx8.sha 51 64M "100 moves: the peer receives the guest's stream intact"
+for i in 1 2 3 4 5 6 7; do
+	check_peer "$OUT" "$FLAVOUR" rq$i.sha $((60 + i)) 4M \
+		"NIC asks for it back (reason $i): the peer receives the stream intact"
+done
 grep -a '^GUEST_MOVES' "$OUT/console.log" > "$OUT/moves.txt" || true
 
 # The peer's own counters: what the wire really did.
