@@ -33,11 +33,15 @@
  * TCP_KEEPIDLE/INTVL/CNT) and one bad value (TCP_KEEPIDLE 0), and prints
  * where the connection is then and its TCP_INFO twice, a second apart:
  *   toe-xfer: opts where W uploads U bad_keepidle ERRNO
- *   toe-xfer: tcp_info cwnd C rtt_us R bytes_acked A bytes_received B
+ *   toe-xfer: tcp_info on_nic cwnd C rtt_us R bytes_acked A bytes_received B
+ * A single upload (--upload-at, --upload-at-rx) prints the same line
+ * ("after_upload") right after it.
  *
  * --pause-at N --resume-file F: once N bytes are sent, the sender waits
  * until the file F exists (the receiver goes on), so a test can act on an
- * idle connection, then let it finish.
+ * idle connection, then let it finish. --rx-pause-at N does the same for
+ * the receiver once N bytes are received (the sender goes on, and the
+ * other side soon sees a zero window).
  *
  * --io MODE is how the receiving side waits: read (blocking read(), the
  * default), poll (poll() then a non-blocking read()), epoll-et (epoll,
@@ -98,6 +102,7 @@ struct xfer {
 	uint64_t upload_rx;	/* --upload-at-rx: 0 never */
 	uint64_t opts_at;	/* --opts-at: 0 never */
 	uint64_t pause_at;	/* --pause-at: 0 never */
+	uint64_t rx_pause_at;	/* --rx-pause-at: 0 never */
 	const char *resume_file;	/* --resume-file */
 };
 
@@ -184,6 +189,29 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
+/* --pause-at, --rx-pause-at: wait until the resume file exists. */
+static void wait_resume(struct xfer *x)
+{
+	while (access(x->resume_file, F_OK))
+		usleep(10000);
+}
+
+static void print_tcp_info(struct xfer *x, const char *when)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(x->fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
+		x->toe_err = errno;
+		fprintf(stderr, "toe-xfer: TCP_INFO: %s\n", strerror(errno));
+		return;
+	}
+	fprintf(stderr, "toe-xfer: tcp_info %s cwnd %u rtt_us %u bytes_acked %llu"
+		" bytes_received %llu\n", when, ti.tcpi_snd_cwnd, ti.tcpi_rtt,
+		(unsigned long long)ti.tcpi_bytes_acked,
+		(unsigned long long)ti.tcpi_bytes_received);
+}
+
 /*
  * One move. EAGAIN (out-of-order data held by the kernel) and EBUSY say
  * "not now": the move is tried again before the next chunk.
@@ -202,6 +230,8 @@ static void toe_move(struct xfer *x, int on)
 			(unsigned long long)x->sent, strerror(errno));
 	} else if (x->move_ns[on]) {
 		x->move_ns[on][x->nmoves[on]++] = now_ns() - t0;
+	} else if (!on) {
+		print_tcp_info(x, "after_upload");
 	}
 	x->moves++;
 }
@@ -232,22 +262,6 @@ static void toe_moves_due_rx(struct xfer *x)
 		toe_move(x, 0);
 }
 
-static void print_tcp_info(struct xfer *x)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(x->fd, IPPROTO_TCP, TCP_INFO, &ti, &len)) {
-		x->toe_err = errno;
-		fprintf(stderr, "toe-xfer: TCP_INFO: %s\n", strerror(errno));
-		return;
-	}
-	fprintf(stderr, "toe-xfer: tcp_info cwnd %u rtt_us %u bytes_acked %llu"
-		" bytes_received %llu\n", ti.tcpi_snd_cwnd, ti.tcpi_rtt,
-		(unsigned long long)ti.tcpi_bytes_acked,
-		(unsigned long long)ti.tcpi_bytes_received);
-}
-
 /* --opts-at: options on the NIC, and what TCP_INFO says meanwhile. */
 static void toe_opts(struct xfer *x)
 {
@@ -275,9 +289,9 @@ static void toe_opts(struct xfer *x)
 		die("TOE_INFO: %s", strerror(errno));
 	fprintf(stderr, "toe-xfer: opts where %u uploads %u bad_keepidle %d\n",
 		info.where, info.uploads, bad);
-	print_tcp_info(x);
+	print_tcp_info(x, "on_nic");
 	sleep(1);
-	print_tcp_info(x);
+	print_tcp_info(x, "on_nic");
 	x->opts_at = 0;
 }
 
@@ -332,8 +346,7 @@ static void *sender(void *arg)
 		if (x->opts_at && x->sent >= x->opts_at && x->moves)
 			toe_opts(x);
 		if (x->pause_at && x->sent >= x->pause_at) {
-			while (access(x->resume_file, F_OK))
-				usleep(10000);
+			wait_resume(x);
 			x->pause_at = 0;
 		}
 
@@ -412,6 +425,10 @@ static void receiver_loop(struct xfer *x)
 		}
 		x->received += n;
 		toe_moves_due_rx(x);
+		if (x->rx_pause_at && x->received >= x->rx_pause_at) {
+			wait_resume(x);
+			x->rx_pause_at = 0;
+		}
 	}
 }
 
@@ -500,7 +517,7 @@ static void usage(void)
 	      "                [--fin-last] [--offload-at N [--upload-at M |\n"
 	      "                --cycles C]] [--offload-at-rx N [--upload-at-rx M]]\n"
 	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n"
-	      "                [--pause-at N --resume-file F]\n",
+	      "                [--pause-at N | --rx-pause-at N] [--resume-file F]\n",
 	      stderr);
 	exit(2);
 }
@@ -524,6 +541,7 @@ int main(int argc, char **argv)
 		{ "opts-at", required_argument, NULL, 'P' },
 		{ "pause-at", required_argument, NULL, 'z' },
 		{ "resume-file", required_argument, NULL, 'Z' },
+		{ "rx-pause-at", required_argument, NULL, 'y' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -552,6 +570,7 @@ int main(int argc, char **argv)
 		case 'P': x.opts_at = parse_size(optarg); break;
 		case 'z': x.pause_at = parse_size(optarg); break;
 		case 'Z': x.resume_file = optarg; break;
+		case 'y': x.rx_pause_at = parse_size(optarg); break;
 		case 'i':
 			for (x.io = 0; x.io < 4; x.io++)
 				if (!strcmp(optarg, io_names[x.io]))
@@ -573,8 +592,8 @@ int main(int argc, char **argv)
 	}
 
 	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
-	if (!x.pause_at != !x.resume_file)
-		die("--pause-at and --resume-file go together");
+	if (!(x.pause_at || x.rx_pause_at) != !x.resume_file)
+		die("--pause-at and --rx-pause-at go with --resume-file");
 	if (x.opts_at && (!x.offload_at || x.opts_at < x.offload_at))
 		die("--opts-at wants --offload-at before it");
 	if (x.upload_at && x.upload_at <= x.offload_at)

@@ -94,16 +94,28 @@ cp $T/trace /tmp/trace.txt
 log_test $? "TCP_NODELAY, keepalive set on the NIC without an upload; bad value EINVAL"
 # TCP_INFO answers from the NIC's figures: a window, an RTT, and byte
 # counts that grow while the connection is there.
-cwnd=$(line_field 'tcp_info' cwnd 2)
-rtt=$(line_field 'tcp_info' rtt_us 2)
-acked=$(line_field 'tcp_info' bytes_acked 2)
-rx1=$(line_field 'tcp_info' bytes_received 1)
-rx2=$(line_field 'tcp_info' bytes_received 2)
+cwnd=$(line_field 'tcp_info on_nic' cwnd 2)
+rtt=$(line_field 'tcp_info on_nic' rtt_us 2)
+acked=$(line_field 'tcp_info on_nic' bytes_acked 2)
+rx1=$(line_field 'tcp_info on_nic' bytes_received 1)
+rx2=$(line_field 'tcp_info on_nic' bytes_received 2)
 echo "# TCP_INFO on the NIC: cwnd $cwnd rtt_us $rtt bytes_acked $acked, bytes_received $rx1 then $rx2"
 [ "${cwnd:-0}" -gt 0 ] && [ "${rtt:-0}" -gt 0 ] &&
 [ "${acked:-0}" -ge $((n / 4)) ] && [ "${acked:-0}" -le "$n" ] &&
 [ "${rx2:-0}" -gt "${rx1:-0}" ]
 log_test $? "TCP_INFO on the NIC: live cwnd, RTT and byte counts"
+
+# After the upload the kernel goes on at the NIC's pace: TCP_INFO right
+# after it shows the cwnd the NIC had (the toe_upload trace line; ACKs
+# taken since may have grown it a little), not a new connection's 10.
+ncwnd=$(sed -n 's/.* toe_upload: .*cwnd=\([0-9]*\) .*/\1/p' /tmp/trace.txt | head -n1)
+nrtt=$(sed -n 's/.* toe_upload: .*srtt_us=\([0-9]*\) .*/\1/p' /tmp/trace.txt | head -n1)
+kcwnd=$(line_field 'tcp_info after_upload' cwnd)
+krtt=$(line_field 'tcp_info after_upload' rtt_us)
+echo "# after the upload: kernel cwnd $kcwnd rtt_us $krtt; the NIC had cwnd $ncwnd srtt_us $nrtt"
+[ -n "$ncwnd" ] && [ -n "$kcwnd" ] && [ "$kcwnd" -ge $((ncwnd / 2)) ] &&
+[ "$kcwnd" -le $((ncwnd * 4 + 100)) ] && [ "${krtt:-0}" -gt 0 ]
+log_test $? "after the upload, TCP_INFO shows the NIC's cwnd"
 
 # Every step of the two moves is traced, under the connection's slot.
 id=$(sed -n 's/.* toe_divert: .*conn_id=\([0-9]*\) err=0.*/\1/p' /tmp/trace.txt | head -n1)
@@ -206,6 +218,67 @@ for r in 1:urgent 2:option 3:reasm_mem 4:pmtu 5:idle 6:capacity 7:requested; do
 	asked_back "${r#*:}" "${r%%:*}" $port
 	port=$((port + 1))
 done
+
+# wait_nic PORT: until toectl lists the connection on PORT on the NIC.
+wait_nic() {
+	local i
+	for i in $(seq 100); do
+		toectl list 2>/dev/null | grep -q ":$1 .* nic " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Half-closed: the peer sends 4 MiB and its FIN while the connection is on
+# the NIC (the guest's sender paused there), then toectl brings it home:
+# the kernel has it in CLOSE_WAIT, and the guest's stream still goes out
+# whole after it.
+rm -f /tmp/go
+want=$(toe-xfer --gen --bytes 4M --seed 82 | sha256sum | cut -d' ' -f1)
+toe-xfer --connect $TOE_PEER_V4:5028 --bytes 4M --seed 81 --offload-at 1M \
+	--pause-at 2M --resume-file /tmp/go > /tmp/hc.rx 2> /tmp/xfer.err &
+pid=$!
+rc=0
+wait_nic 5028 || rc=1
+sleep 2
+toectl upload --port 5028 || rc=1
+toectl list | grep ':5028 ' | sed 's/^/# /'
+toectl list | grep -q ':5028 .*CLOSE-WAIT .* host ' || rc=1
+touch /tmp/go
+wait $pid || rc=1
+sed 's/^/# /' /tmp/xfer.err
+[ "$(sha256sum < /tmp/hc.rx | cut -d' ' -f1)" = "$want" ] || rc=1
+[ "$(info_field uploads)" = 1 ] && [ "$(info_field upload_reason)" = 1 ] || rc=1
+log_test $rc "home after the peer's FIN on the NIC: CLOSE_WAIT, streams intact"
+
+# Zero window: the peer stops reading after 1 MiB, so the NIC's sender
+# faces a zero window, and toectl brings the connection home then; the
+# peer reads again (the host touches its resume file) and gets it all.
+toe-xfer --connect $TOE_PEER_V4:5029 --bytes 16M --seed 91 --offload-at 512K \
+	> /tmp/zw.rx 2> /tmp/xfer.err &
+pid=$!
+rc=0
+wait_nic 5029 || rc=1
+# The window the NIC sees, through the shadow tcp_sock, must close (ss
+# leaves snd_wnd out when it is 0).
+for i in $(seq 100); do
+	wnd=$(ss -tin "dport = :5029" | awk '/cwnd:/ {
+		w = 0; for (i = 1; i <= NF; i++) if ($i ~ /^snd_wnd:/) w = substr($i, 9)
+		print w }')
+	[ "$wnd" = 0 ] && break
+	sleep 0.1
+done
+echo "# the peer's window before the upload: ${wnd:-none}"
+[ "$wnd" = 0 ] || rc=1
+toectl list | grep ':5029 ' | sed 's/^/# /'
+toectl upload --port 5029 || rc=1
+echo "TOE_PEER_TOUCH peer-go"
+wait $pid || rc=1
+sed 's/^/# /' /tmp/xfer.err
+[ "$(sha256sum < /tmp/zw.rx | cut -d' ' -f1)" = \
+  "$(toe-xfer --gen --bytes 1M --seed 92 | sha256sum | cut -d' ' -f1)" ] || rc=1
+[ "$(info_field uploads)" = 1 ] || rc=1
+log_test $rc "home in a zero window (ss shows it): every byte goes out after"
 
 # netperf's own data connection, moved to the NIC by toectl while the
 # test runs (the socket is netperf's: toectl attaches the ULP; netperf's

@@ -47,7 +47,9 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2
 	--peer "$(listen 5025 4M 75 rq5.sha --fin-last)" \
 	--peer "$(listen 5026 4M 76 rq6.sha --fin-last)" \
 	--peer "$(listen 5027 4M 77 rq7.sha --fin-last)" \
-	--peer "bash $TOE_ROOT/scripts/tests/nic-requests.sh" \
+	--peer "$(listen 5028 4M 82 hc1.sha)" \
+	--peer "$(listen 5029 1M 92 zw1.sha "--fin-last --rx-pause-at 1M --resume-file peer-go")" \
+	--peer "bash $TOE_ROOT/scripts/tests/console-requests.sh" \
 	--peer "netserver -D -p 12865" \
 	--after "nstat -asz > nstat.txt" \
 	-- "XFER=$XFER PEER_XFER=$PEER_XFER sh /tests/offload-suite.sh" >"$OUT.log" 2>&1 || rc=$?
@@ -68,6 +70,10 @@ for i in 1 2 3 4 5 6 7; do
 	check_peer "$OUT" "$FLAVOUR" rq$i.sha $((60 + i)) 4M \
 		"NIC asks for it back (reason $i): the peer receives the stream intact"
 done
+check_peer "$OUT" "$FLAVOUR" hc1.sha 81 4M \
+	"home after the peer's FIN on the NIC: the peer receives the stream intact"
+check_peer "$OUT" "$FLAVOUR" zw1.sha 91 16M \
+	"home in a zero window: the peer receives the stream intact"
 grep -a '^GUEST_MOVES' "$OUT/console.log" > "$OUT/moves.txt" || true
 
 # The peer's own counters: what the wire really did.

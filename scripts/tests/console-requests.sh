@@ -1,0 +1,29 @@
+#!/bin/bash
+# console-requests.sh - a vm-run.sh --peer command that acts on what the
+# guest asks for on its console, for tests that need the host's hand in
+# the middle of a guest script. Runs in vm-run.sh's OUT until killed.
+#
+#   TOE_REQUEST_UPLOAD CONN_ID REASON  set the device's request-upload
+#       property over QMP: the NIC asks the driver for that connection
+#       back with that reason (enum toe_upload_reason), as if it had
+#       decided to
+#   TOE_PEER_TOUCH NAME  create the file NAME in OUT (a peer process
+#       waiting for it, e.g. toe-xfer --resume-file, goes on)
+set -uo pipefail
+QMP=$(dirname "$0")/../qmp.py
+done_n=0
+while sleep 0.1; do
+	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
+		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH) ')
+	while [ "$done_n" -lt "${#req[@]}" ]; do
+		set -- ${req[$done_n]}
+		done_n=$((done_n + 1))
+		case $1 in
+		TOE_REQUEST_UPLOAD)
+			python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
+				\"property\": \"request-upload\", \"value\": $(($2 << 8 | $3))}" ;;
+		TOE_PEER_TOUCH)
+			[[ $2 =~ ^[a-z0-9.-]+$ ]] && touch "$2" ;;
+		esac
+	done
+done
