@@ -229,10 +229,10 @@ wait_nic() {
 	return 1
 }
 
-# Half-closed: the peer sends 4 MiB and its FIN while the connection is on
-# the NIC (the guest's sender paused there), then toectl brings it home:
-# the kernel has it in CLOSE_WAIT, and the guest's stream still goes out
-# whole after it.
+# Half-closed: the peer sends 1 MiB and waits until the connection is on
+# the NIC, then sends the rest and its FIN there (the guest's sender is
+# paused on the NIC meanwhile); toectl brings it home: the kernel has it
+# in CLOSE_WAIT, and the guest's stream still goes out whole after it.
 rm -f /tmp/go
 want=$(toe-xfer --gen --bytes 4M --seed 82 | sha256sum | cut -d' ' -f1)
 toe-xfer --connect $TOE_PEER_V4:5028 --bytes 4M --seed 81 --offload-at 1M \
@@ -240,6 +240,7 @@ toe-xfer --connect $TOE_PEER_V4:5028 --bytes 4M --seed 81 --offload-at 1M \
 pid=$!
 rc=0
 wait_nic 5028 || rc=1
+echo "TOE_PEER_TOUCH peer-fin"
 sleep 2
 toectl upload --port 5028 || rc=1
 toectl list | grep ':5028 ' | sed 's/^/# /'

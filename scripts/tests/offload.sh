@@ -47,7 +47,7 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2
 	--peer "$(listen 5025 4M 75 rq5.sha --fin-last)" \
 	--peer "$(listen 5026 4M 76 rq6.sha --fin-last)" \
 	--peer "$(listen 5027 4M 77 rq7.sha --fin-last)" \
-	--peer "$(listen 5028 4M 82 hc1.sha)" \
+	--peer "$(listen 5028 4M 82 hc1.sha "--pause-at 1M --resume-file peer-fin")" \
 	--peer "$(listen 5029 1M 92 zw1.sha "--fin-last --rx-pause-at 1M --resume-file peer-go")" \
 	--peer "bash $TOE_ROOT/scripts/tests/console-requests.sh" \
 	--peer "netserver -D -p 12865" \
