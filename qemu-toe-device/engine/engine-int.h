@@ -139,6 +139,7 @@ struct toe_cubic {
 struct toe_conn {
 	bool used;
 	bool upload_asked;	/* an UPLOAD_REQ was reported; not again */
+	bool tx_more;		/* cfg.tx_burst ran out: more may be sendable */
 	int id;
 	int hash_next;		/* next id in the same hash bucket, -1 */
 	uint64_t handle;
@@ -173,6 +174,7 @@ struct toe_conn {
 	uint32_t rcv_adv;	/* right edge advertised: never moves left */
 	uint32_t rcv_space;	/* bytes the caller can take now */
 	uint32_t rcv_space_max;	/* the most it ever had: for SWS avoidance */
+	uint8_t rcv_reserve_shift;	/* cfg.rcv_reserve_shift */
 	bool fin_rcvd;
 	bool ooo_fin;		/* a FIN arrived ahead of data: at ooo_fin_seq */
 	uint32_t ooo_fin_seq;
@@ -229,6 +231,7 @@ struct toe_engine {
 	int *hash;			/* hash_size buckets of ids, -1 */
 	uint32_t hash_size;
 	uint32_t nconns;
+	uint32_t tx_more;		/* connections with tx_more set */
 	uint16_t ip_id;
 	uint64_t now_us;		/* latest time a caller gave */
 	struct toe_engine_stats stats;
@@ -245,6 +248,8 @@ void toe_ask_upload(struct toe_engine *eng, struct toe_conn *c,
 struct toe_conn *toe_lookup(struct toe_engine *eng, uint8_t family,
 			    const uint8_t *laddr, const uint8_t *raddr,
 			    uint16_t lport, uint16_t rport);
+
+void toe_set_tx_more(struct toe_engine *eng, struct toe_conn *c, bool more);
 
 /* wire.c */
 int toe_parse(const uint8_t *pkt, size_t len, struct toe_seg *seg);

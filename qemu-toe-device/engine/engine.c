@@ -31,6 +31,7 @@ void toe_engine_config_default(struct toe_engine_config *cfg,
 	cfg->max_rto_us = 120000000;
 	cfg->retries = 15;
 	cfg->delack_us = 40000;
+	cfg->rcv_reserve_shift = 3;
 	cfg->time_wait_us = 60000000;
 }
 
@@ -95,6 +96,7 @@ static void conn_release(struct toe_engine *eng, struct toe_conn *c)
 {
 	toe_rq_free(eng, c);
 	conn_unhash(eng, c);
+	toe_set_tx_more(eng, c, false);
 	c->used = false;
 	eng->nconns--;
 }
@@ -112,6 +114,7 @@ struct toe_engine *toe_engine_new(const struct toe_engine_config *cfg,
 	if (cfg->capacity == 0 || cfg->capacity > TOE_MAX_CAPACITY ||
 	    cfg->capacity_reserve >= cfg->capacity ||
 	    cfg->min_rto_us == 0 || cfg->max_rto_us < cfg->min_rto_us ||
+	    cfg->rcv_reserve_shift > 31 ||
 	    cfg->retries == 0)
 		return NULL;
 	eng = calloc(1, sizeof(*eng));
@@ -413,6 +416,8 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 	edge = le32toh(st->rcv_wup) + le32toh(st->rcv_wnd);
 	c->rcv_adv = seq_max(edge, c->rcv_nxt);
 	c->rcv_space = rcv_space > TOE_MAX_WINDOW ? TOE_MAX_WINDOW : rcv_space;
+	c->rcv_space_max = c->rcv_space;
+	c->rcv_reserve_shift = eng->cfg.rcv_reserve_shift;
 
 	c->ts_base = le32toh(st->ts_now);
 	c->ts_base_us = now_us;
@@ -634,6 +639,8 @@ int toe_engine_recv_freed(struct toe_engine *eng, int id, uint32_t bytes,
 	if (bytes > TOE_MAX_WINDOW - c->rcv_space)
 		return -EINVAL;
 	c->rcv_space += bytes;
+	if (c->rcv_space > c->rcv_space_max)
+		c->rcv_space_max = c->rcv_space;
 	prior_rcv_nxt = c->rcv_nxt;
 	toe_rq_deliver(eng, c, now_us);
 	if (!c->used)
@@ -874,6 +881,38 @@ uint64_t toe_engine_next_deadline(const struct toe_engine *eng)
 			next = t;
 	}
 	return next;
+}
+
+void toe_set_tx_more(struct toe_engine *eng, struct toe_conn *c, bool more)
+{
+	if (c->tx_more != more) {
+		c->tx_more = more;
+		if (more)
+			eng->tx_more++;
+		else
+			eng->tx_more--;
+	}
+}
+
+bool toe_engine_tx_pending(const struct toe_engine *eng)
+{
+	return eng->tx_more != 0;
+}
+
+void toe_engine_tx_resume(struct toe_engine *eng, uint64_t now_us)
+{
+	uint32_t i;
+
+	now_us = toe_clock(eng, now_us);
+
+	for (i = 0; i < eng->cfg.capacity && eng->tx_more; i++) {
+		struct toe_conn *c = &eng->conns[i];
+
+		if (c->used && c->tx_more) {
+			toe_set_tx_more(eng, c, false);
+			toe_output(eng, c, now_us);
+		}
+	}
 }
 
 uint64_t toe_engine_timers(struct toe_engine *eng, uint64_t now_us)

@@ -15,12 +15,19 @@ static bool can_send_data(uint8_t st)
 	       st == TOE_TCP_LAST_ACK;
 }
 
-/* Receive space the engine can offer beyond rcv_nxt. */
+/*
+ * Receive space the engine can offer beyond rcv_nxt: the caller's, less
+ * the reserve that takes the right edge's creep (cfg.rcv_reserve_shift).
+ */
 uint32_t toe_rcv_wnd_avail(const struct toe_conn *c)
 {
-	uint32_t max = 65535u << c->rcv_wscale;
+	uint32_t max = 65535u << c->rcv_wscale, reserve = 0, space;
 
-	return c->rcv_space < max ? c->rcv_space : max;
+	if (c->rcv_reserve_shift)
+		reserve = (c->rcv_space_max >> c->rcv_reserve_shift) +
+			  (1u << c->rcv_wscale);
+	space = c->rcv_space > reserve ? c->rcv_space - reserve : 0;
+	return space < max ? space : max;
 }
 
 /**
@@ -245,12 +252,15 @@ static bool send_new(struct toe_engine *eng, struct toe_conn *c,
 /**
  * toe_output() - send what the windows allow, then any ACK owed.
  *
- * Lost segments go first, then new data. An ACK owed (ack_now, or two
+ * Lost segments go first, then new data, at most cfg.tx_burst segments
+ * in all (tx_more then asks for a toe_engine_tx_resume()). An ACK owed (ack_now, or two
  * segments received unacknowledged) goes out on its own if no data
  * carried it; otherwise the delayed-ACK timer is armed.
  */
 void toe_output(struct toe_engine *eng, struct toe_conn *c, uint64_t now_us)
 {
+	uint32_t budget = eng->cfg.tx_burst ? eng->cfg.tx_burst : UINT32_MAX;
+
 	if (!c->used)
 		return;
 	if (can_send_data(c->state)) {
@@ -258,14 +268,17 @@ void toe_output(struct toe_engine *eng, struct toe_conn *c, uint64_t now_us)
 		 * A failed read_send reports an error, whose handler may
 		 * upload or abort the connection: check after each loop.
 		 */
-		while (retransmit_one(eng, c, now_us))
-			;
+		while (budget && retransmit_one(eng, c, now_us))
+			budget--;
 		if (!c->used)
 			return;
-		while (send_new(eng, c, now_us))
-			;
+		while (budget && send_new(eng, c, now_us))
+			budget--;
 		if (!c->used)
 			return;
+		/* Out of budget: perhaps more to send, on the next resume. */
+		if (!budget)
+			toe_set_tx_more(eng, c, true);
 	}
 	if (c->ack_now || c->ack_pending >= 2)
 		toe_send_ack(eng, c, now_us);

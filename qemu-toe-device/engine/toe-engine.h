@@ -119,6 +119,19 @@ struct toe_engine_ops {
  *	given up with -ETIMEDOUT (Linux's tcp_retries2: 15).
  * @delack_us: delayed-ACK timeout (Linux: 40 ms minimum).
  * @time_wait_us: how long TIME_WAIT lasts (Linux: 60 s).
+ * @rcv_reserve_shift: keep 1/2^n of a connection's largest receive space
+ *	(and one window-scale unit) out of the window it offers; 0: none.
+ *	Rounding the window field to the scale factor moves the right edge
+ *	up by as much as 2^wscale - 1 bytes on each ACK that cannot open the
+ *	window (it never moves left; Linux rounds the same way), so while
+ *	the reader stalls the edge creeps past the space. Data there could
+ *	not be placed, so not acknowledged, until the peer's loss probe. The
+ *	reserve takes the creep (about 2^wscale per two full segments).
+ * @tx_burst: segments one connection sends at most in one call into the
+ *	engine; what the windows still allow waits for
+ *	toe_engine_tx_resume(). 0: no limit. A caller that feeds the engine
+ *	received frames on the thread that also sends bounds this way how
+ *	long the peer's segments (and so its ACKs) wait behind a burst.
  */
 struct toe_engine_config {
 	uint32_t capacity;
@@ -130,6 +143,8 @@ struct toe_engine_config {
 	uint32_t retries;
 	uint32_t delack_us;
 	uint64_t time_wait_us;
+	uint32_t rcv_reserve_shift;
+	uint32_t tx_burst;
 };
 
 /* Fill @cfg with Linux-like defaults for @capacity connections. */
@@ -231,6 +246,13 @@ int toe_engine_input(struct toe_engine *eng, const uint8_t *pkt, size_t len,
 /* Run whatever timers are due; returns the next deadline (UINT64_MAX: none). */
 uint64_t toe_engine_timers(struct toe_engine *eng, uint64_t now_us);
 uint64_t toe_engine_next_deadline(const struct toe_engine *eng);
+
+/*
+ * Sending cut short by cfg.tx_burst: whether some connection has more to
+ * send, and carry on (each such connection again up to tx_burst).
+ */
+bool toe_engine_tx_pending(const struct toe_engine *eng);
+void toe_engine_tx_resume(struct toe_engine *eng, uint64_t now_us);
 
 /*
  * The most send data a connection holds unacknowledged: write_seq less

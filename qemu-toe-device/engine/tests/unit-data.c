@@ -279,6 +279,7 @@ static void no_space_held_then_freed(void)
 	struct upkt *p;
 	uint32_t edge;
 
+	f->cfg.rcv_reserve_shift = 0;	/* exact space: see edge_creep_reserve */
 	fx_start(f);
 	fx_state(f, &st, 4);
 	f->rcv_space = 2000;
@@ -401,6 +402,7 @@ static void window_update_on_free(void)
 	struct upkt *p;
 	int i;
 
+	f->cfg.rcv_reserve_shift = 0;	/* exact space: see edge_creep_reserve */
 	fx_start(f);
 	fx_state(f, &st, 4);
 	st.rcv_wnd = htole32(16384);
@@ -419,6 +421,44 @@ static void window_update_on_free(void)
 	/* A trickle of freed space is not worth a segment (RFC 1122). */
 	EXPECT_EQ(toe_engine_recv_freed(f->eng, f->id, 10, f->now), 0);
 	EXPECT_NO_PKT(f);
+}
+
+/*
+ * The peer fills every window offered, in full segments, while the
+ * reader takes nothing. Each ACK must round the shrinking window up to
+ * the scale (the right edge never moves left), and so moves the edge on
+ * by up to 127 bytes at wscale 7: after a few dozen segments, past the
+ * receive space. The default reserve takes that creep, so every segment
+ * the peer may send is placed and acknowledged at once; without it, the
+ * last waits unacknowledged (and a real peer sends a loss probe).
+ * Returns the bytes held when the peer had no room for a full segment.
+ */
+static uint32_t fill_stalled_reader(uint32_t shift)
+{
+	struct fx *f = fx_alloc();
+	struct toe_conn_state st;
+
+	f->cfg.rcv_reserve_shift = shift;
+	fx_start(f);
+	fx_state(f, &st, 4);
+	st.rcv_wnd = htole32(16384);	/* the kernel's edge, well inside */
+	f->rcv_space = FX_RCV_WND;
+	if (!EXPECT(fx_adopt(f, &st) >= 0))
+		return UINT32_MAX;
+	while ((int32_t)(f->max_edge - f->peer_nxt) >= FX_MSS) {
+		fx_send_peer(f, FX_MSS);
+		fx_drain(f);
+	}
+	fx_run(f, f->cfg.delack_us);
+	return fx_info(f).held_bytes;
+}
+
+static void edge_creep_reserve(void)
+{
+	unit_ctx("without a reserve");
+	EXPECT_GT(fill_stalled_reader(0), 0);
+	unit_ctx("default reserve");
+	EXPECT_EQ(fill_stalled_reader(3), 0);
 }
 
 static void recv_freed_errors(void)
@@ -485,6 +525,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(caller_takes_part),
 	UNIT_CASE(right_edge_never_left),
 	UNIT_CASE(window_update_on_free),
+	UNIT_CASE(edge_creep_reserve),
 	UNIT_CASE(recv_freed_errors),
 	UNIT_CASE(seq_wrap),
 	{ NULL, NULL }

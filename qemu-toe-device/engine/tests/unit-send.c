@@ -415,6 +415,39 @@ static void data_carries_ack(void)
 	EXPECT_NO_PKT(f);
 }
 
+/*
+ * cfg.tx_burst bounds what one call sends; toe_engine_tx_resume() sends
+ * the rest, tx_burst at a time, until the windows stop it.
+ */
+static void tx_burst_resumes(void)
+{
+	struct toe_conn_state st;
+	struct fx *f = fx_alloc();
+
+	f->cfg.tx_burst = 4;
+	fx_start(f);
+	fx_state(f, &st, 4);
+	if (!EXPECT(fx_adopt(f, &st) >= 0))
+		return;
+	EXPECT(!toe_engine_tx_pending(f->eng));
+	if (!EXPECT_EQ(fx_queue(f, 20000), 0))
+		return;
+	EXPECT_EQ(fx_pending(f), 4);
+	fx_drain(f);
+	unit_ctx("first resume");
+	EXPECT(toe_engine_tx_pending(f->eng));
+	toe_engine_tx_resume(f->eng, f->now);
+	EXPECT_EQ(fx_pending(f), 4);
+	fx_drain(f);
+	/* cwnd (10) allows two more: sent, and nothing is left pending. */
+	unit_ctx("second resume");
+	EXPECT(toe_engine_tx_pending(f->eng));
+	toe_engine_tx_resume(f->eng, f->now);
+	EXPECT_EQ(fx_pending(f), 2);
+	EXPECT(!toe_engine_tx_pending(f->eng));
+	EXPECT_EQ(fx_info(f).snd_nxt, FX_ISS + 10 * FX_MSS);
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(cwnd_limits),
 	UNIT_CASE(peer_window_limits),
@@ -433,6 +466,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(read_send_error),
 	UNIT_CASE(send_queued_errors),
 	UNIT_CASE(data_carries_ack),
+	UNIT_CASE(tx_burst_resumes),
 	{ NULL, NULL }
 };
 
