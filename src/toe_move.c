@@ -311,13 +311,28 @@ static u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,
 }
 
 /*
+ * The receive ring for a connection whose kernel promised the peer the
+ * window up to rcv_wup + rcv_wnd: all of it, so that the engine never has
+ * data in window it cannot place (and so not acknowledge), and an eighth
+ * more, the engine's reserve for the right edge's creep (each ACK rounds
+ * the window up to the scale factor; see toe_engine_config).
+ */
+static u32 toe_rcv_ring_need(const struct toe_tcb *tcb)
+{
+	u32 promised = tcb->rcv_wup + tcb->rcv_wnd - tcb->rcv_nxt;
+
+	return promised + promised / 8 + (1u << tcb->rcv_wscale);
+}
+
+/*
  * Phase zero, before the divert: what takes time and does not need the
  * device to hold the frames, so that the divert lasts as little as it can
  * (the peer's retransmission timers run meanwhile). The socket is locked
  * by the caller: nothing is written or read, and what the backlog brings
- * later only moves snd_una and rcv_nxt on, which phase two takes.
+ * (run here between the steps, so the kernel keeps acknowledging) only
+ * moves snd_una and rcv_nxt on, which phase two takes.
  */
-static int toe_offload_prepare(struct toe_sock *ts, const struct toe_tcb *tcb,
+static int toe_offload_prepare(struct toe_sock *ts, struct toe_tcb *tcb,
 			       u8 **pre, u32 *pre_len)
 {
 	struct sock *sk = ts->sk;
@@ -329,23 +344,27 @@ static int toe_offload_prepare(struct toe_sock *ts, const struct toe_tcb *tcb,
 	*pre_len = 0;
 	if (tcb->write_seq - tcb->snd_una > TOE_SOCK_BUF_MAX)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOBUFS);
-	/*
-	 * The receive ring holds the whole window already promised, so that
-	 * the engine never has data in window it cannot place (and so not
-	 * acknowledge). Beyond the largest ring the engine holds the excess.
-	 */
+	/* Beyond the largest ring the engine holds the excess. */
 	if (toe_buf_alloc(ts->priv, &ts->snd, tcb->snd_una,
 			  tcb->write_seq - tcb->snd_una) ||
 	    toe_buf_alloc(ts->priv, &ts->rcv, tcb->rcv_nxt,
-			  tcb->rcv_wup + tcb->rcv_wnd - tcb->rcv_nxt))
+			  toe_rcv_ring_need(tcb)))
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
+	/*
+	 * The peer hears from the kernel meanwhile: what the backlog holds
+	 * runs between the long steps (it only moves snd_una and rcv_nxt).
+	 */
+	sk_flush_backlog(sk);
 	err = toe_tcp_copy_send_queue(sk, &ts->snd, tcb->snd_una,
 				      tcb->write_seq);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+	sk_flush_backlog(sk);
 	err = toe_tcp_take_unread(sk, tcb->copied_seq, &unread, &unread_len);
 	if (err)
 		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+	/* Where the backlog left it: phase two takes what comes after. */
+	toe_tcb_capture(sk, tcb);
 	/* After what the ULP still holds from an earlier upload. */
 	*pre = toe_pre_join(ts, unread, unread_len, NULL, 0, pre_len, &err);
 	kvfree(unread);
@@ -401,7 +420,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
 		goto out;
 	}
-	need = tcb.rcv_wup + tcb.rcv_wnd - tcb.rcv_nxt;
+	need = toe_rcv_ring_need(&tcb);
 	if (need > ts->rcv.size && ts->rcv.size < TOE_SOCK_BUF_MAX) {
 		/* The backlog's ACKs promised a larger window: a larger ring. */
 		toe_buf_free(ts->priv, &ts->rcv);

@@ -4,9 +4,10 @@
  * for a socket: take its queued data, silence it while the NIC runs the
  * connection, and put it back in charge afterwards.
  *
- * Every function here runs with the socket lock held and the device
- * holding (diverting) the connection's frames, so no segment of the
- * connection reaches the kernel's TCP meanwhile.
+ * Every function here runs with the socket lock held. Copying the send
+ * queue runs before the device diverts the connection's frames, and lets
+ * the backlog run as it goes; everything else runs with the device
+ * holding the frames, so no segment reaches the kernel's TCP meanwhile.
  */
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -48,14 +49,48 @@ static int toe_copy_skb(struct toe_buf *b, struct sk_buff *skb, u32 snd_una,
 	return toe_buf_put_skb(b, seq, skb, off, len);
 }
 
+/* Bytes of the send queue copied between two runs of the backlog. */
+#define TOE_COPY_CHUNK	(256 * 1024)
+
+/*
+ * Copy whole skbs from *@next on until at least @budget bytes are in the
+ * ring or the queues end; *@next is where the copy stopped.
+ */
+static int toe_copy_send_chunk(struct sock *sk, struct toe_buf *b, u32 *next,
+			       u32 budget)
+{
+	u32 from = *next;
+	struct sk_buff *skb;
+	int err;
+
+	skb_rbtree_walk(skb, &sk->tcp_rtx_queue) {
+		err = toe_copy_skb(b, skb, from, next);
+		if (err || *next - from >= budget)
+			return err;
+	}
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		err = toe_copy_skb(b, skb, from, next);
+		if (err || *next - from >= budget)
+			return err;
+	}
+	return 0;
+}
+
 /**
  * toe_tcp_copy_send_queue() - copy the unacknowledged stream to the NIC.
- * @sk: the socket, locked
+ * @sk: the socket, locked, still the kernel's (not diverted)
  * @b: the send ring; its base is @snd_una
  * @snd_una: first byte not acknowledged
  * @write_seq: end of what the application wrote
  *
- * Walks the retransmission queue, then the write queue.
+ * Walks the retransmission queue, then the write queue. Every
+ * TOE_COPY_CHUNK bytes the backlog runs, so the kernel goes on
+ * acknowledging the peer while megabytes are copied: a peer left without
+ * ACKs for more than a few milliseconds sends a loss probe. What the
+ * backlog does cannot spoil the copy: nobody writes (the socket is
+ * ours), and ACKs only free acknowledged data, which the ring no longer
+ * needs; the copy goes on from snd_una when it has overtaken the cursor
+ * (the caller may run the backlog before, too).
  *
  * Return: 0, or -EINVAL if the queues do not hold exactly
  * [@snd_una, @write_seq) (a FIN, or a hole).
@@ -63,20 +98,21 @@ static int toe_copy_skb(struct toe_buf *b, struct sk_buff *skb, u32 snd_una,
 int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 			    u32 write_seq)
 {
-	struct sk_buff *skb;
-	u32 next = snd_una;
+	u32 next = snd_una, at;
 	int err;
 
-	skb_rbtree_walk(skb, &sk->tcp_rtx_queue) {
-		err = toe_copy_skb(b, skb, snd_una, &next);
-		if (err)
-			return err;
+	for (;;) {
+		/* The caller may have run the backlog before, too. */
+		if (after(tcp_sk(sk)->snd_una, next))
+			next = tcp_sk(sk)->snd_una;
+		at = next;
+		err = toe_copy_send_chunk(sk, b, &next, TOE_COPY_CHUNK);
+		if (err || next == write_seq || next == at)
+			break;
+		sk_flush_backlog(sk);
 	}
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		err = toe_copy_skb(b, skb, snd_una, &next);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	return next == write_seq ? 0 : -EINVAL;
 }
 
