@@ -281,9 +281,20 @@ static void toe_slot_free(TOEOffload *o, TOEConn *c)
 }
 
 /* Re-arm the engine's timer after anything that may have moved it. */
+/*
+ * After each call into the engine: arm the timer for its next deadline,
+ * and if a connection stopped sending at tx-burst segments, let it go on
+ * from the TX bottom half, after the main loop has taken the frames that
+ * arrived meanwhile (a NIC sends and receives at once; this thread does
+ * one or the other, so a long burst would hold the peer's ACKs back).
+ */
 static void toe_timer_update(TOEOffload *o)
 {
     uint64_t t = toe_engine_next_deadline(o->eng);
+
+    if (toe_engine_tx_pending(o->eng)) {
+        qemu_bh_schedule(o->tx_bh);
+    }
 
     if (t == UINT64_MAX) {
         timer_del(o->timer);
@@ -323,7 +334,7 @@ static void toe_eng_xmit(void *opaque, const uint8_t *pkt, size_t len)
     stw_be_p(frame + 12, t.family == 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
     memcpy(frame + ETH_HLEN_TOE, pkt, len);
     s->stats.eng_tx_frames++;
-    qemu_send_packet(qemu_get_queue(s->nic), frame, ETH_HLEN_TOE + len);
+    toe_fault_pass(s, TOE_FAULT_TX, frame, ETH_HLEN_TOE + len);
 }
 
 /* DMA @len bytes at offset @off of a host ring buffer, split at the wrap. */
@@ -621,6 +632,8 @@ static void toe_tx_bh(void *opaque)
     TOEOffload *o = opaque;
     TOEConn *c;
 
+    /* Who was cut short first, then new SENDs: one burst each a turn. */
+    toe_engine_tx_resume(o->eng, toe_now_us());
     while ((c = QTAILQ_FIRST(&o->tx_queue))) {
         toe_send_flush(o, c);
     }
@@ -1066,6 +1079,7 @@ static struct toe_engine *toe_engine_create(TOEOffload *o)
 
     toe_engine_config_default(&cfg, o->s->conn_capacity);
     cfg.mem_budget = TOE_ENGINE_MEM;
+    cfg.tx_burst = o->s->tx_burst;
     return toe_engine_new(&cfg, &toe_eng_ops, o);
 }
 

@@ -106,8 +106,10 @@ static void toe_pci_realize(PCIDevice *pci, Error **errp)
                           &dev->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
 
+    toe_fault_init(s);
     toe_offload_init(s, errp);
     if (!s->offload) {
+        toe_fault_fini(s);
         qemu_del_nic(s->nic);
         s->nic = NULL;
         msix_unuse_all_vectors(pci);
@@ -122,6 +124,7 @@ static void toe_pci_exit(PCIDevice *pci)
     TOEPCIState *s = TOE_PCI(pci);
 
     toe_offload_fini(s);
+    toe_fault_fini(s);
     qemu_del_nic(s->nic);
     s->nic = NULL;
     msix_unuse_all_vectors(pci);
@@ -227,6 +230,8 @@ static Property toe_pci_properties[] = {
     DEFINE_NIC_PROPERTIES(TOEPCIState, conf),
     DEFINE_PROP_UINT32("conn-capacity", TOEPCIState, conn_capacity,
                        TOE_CONN_CAPACITY_DEFAULT),
+    DEFINE_PROP_UINT32("tx-burst", TOEPCIState, tx_burst,
+                       TOE_TX_BURST_DEFAULT),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -264,6 +269,7 @@ static void toe_pci_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "request-upload",
         "(conn_id << 8) | reason: ask the host for that connection back,"
         " as the device would (enum toe_upload_reason)");
+    toe_fault_class_init(klass);
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }
 

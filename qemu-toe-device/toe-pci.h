@@ -6,6 +6,7 @@
  * toe-l2.c    the L2 transmit and receive rings
  * toe-cmd.c   the command and event rings
  * toe-offload.c  connection slots, the TCP engine and its data path
+ * toe-fault.c the wire's seeded faults (drop, duplicate, reorder), for tests
  *
  * The hardware interface itself is toe_hw.h (include/ in the toe tree),
  * the same header the Linux driver compiles.
@@ -27,6 +28,11 @@
 OBJECT_DECLARE_SIMPLE_TYPE(TOEPCIState, TOE_PCI)
 
 #define TOE_CONN_CAPACITY_DEFAULT 1024
+/*
+ * Segments the engine sends for one connection before the main loop
+ * takes what arrived meanwhile: about a millisecond of frames under TCG.
+ */
+#define TOE_TX_BURST_DEFAULT 32
 #define TOE_CONN_CAPACITY_MAX     65536     /* the engine's limit */
 
 /* One descriptor ring as the driver configured it. */
@@ -60,6 +66,24 @@ typedef struct TOEStats {
 
 typedef struct TOEOffload TOEOffload;
 
+enum { TOE_FAULT_TX, TOE_FAULT_RX, TOE_FAULT_NDIRS };
+
+/* One direction's fault stage (toe-fault.c). */
+typedef struct TOEFaultDir {
+    TOEPCIState *s;
+    GByteArray *held;           /* a frame held back to be overtaken */
+    QEMUTimer *timer;           /* lets it go if nothing overtakes it */
+    uint64_t dropped, duplicated, reordered;
+} TOEFaultDir;
+
+/* Wire faults: the fault-* properties, settable at run time. */
+typedef struct TOEFaults {
+    uint32_t drop, dup, reorder;    /* per mille; sum <= 1000 */
+    uint64_t seed;
+    uint64_t rng;                   /* xorshift state, never 0 */
+    TOEFaultDir dir[TOE_FAULT_NDIRS];
+} TOEFaults;
+
 struct TOEPCIState {
     PCIDevice parent_obj;
 
@@ -69,6 +93,7 @@ struct TOEPCIState {
 
     /* Properties. */
     uint32_t conn_capacity;
+    uint32_t tx_burst;          /* segments per connection per turn */
 
     /* Register state. */
     uint32_t ctrl;              /* TOE_CTRL_ENABLE only */
@@ -82,6 +107,7 @@ struct TOEPCIState {
 
     TOEStats stats;
     TOEOffload *offload;        /* toe-offload.c's; not migrated */
+    TOEFaults fault;            /* not migrated */
 
     /* Not migrated: recursion guards for the ring engines. */
     bool tx_running;
@@ -109,6 +135,14 @@ ssize_t toe_l2_receive(NetClientState *nc, const uint8_t *buf, size_t size);
 void toe_l2_rx_kick(TOEPCIState *s);
 
 bool toe_l2_deliver(TOEPCIState *s, const uint8_t *buf, size_t size);
+void toe_l2_receive_frame(TOEPCIState *s, const uint8_t *buf, size_t size);
+
+/* toe-fault.c */
+void toe_fault_init(TOEPCIState *s);
+void toe_fault_fini(TOEPCIState *s);
+void toe_fault_reset(TOEPCIState *s);
+void toe_fault_class_init(ObjectClass *klass);
+void toe_fault_pass(TOEPCIState *s, int dir, const uint8_t *buf, size_t len);
 
 /* toe-cmd.c */
 void toe_cmd_run(TOEPCIState *s);

@@ -334,6 +334,7 @@ void toe_reset_state(TOEPCIState *s)
     s->scratch = 0;
     memset(s->ring, 0, sizeof(s->ring));
     toe_offload_reset(s);
+    toe_fault_reset(s);
     toe_intr_update(s);
 }
 

@@ -10,6 +10,7 @@
  */
 #include "qemu/osdep.h"
 #include "hw/pci/pci_regs.h"
+#include "qapi/qmp/qdict.h"
 #include "toe-qtest.h"
 
 static void test_identity(void)
@@ -307,6 +308,56 @@ static void test_l2_tx(void)
     toe_stop(&t);
 }
 
+/* qom-set one fault-* property; true if the device took the value. */
+static bool set_fault(TOETest *t, const char *knob, uint32_t value)
+{
+    QDict *r = qtest_qmp(t->qts, "{ 'execute': 'qom-set', 'arguments': {"
+                         " 'path': '/machine/peripheral/toe', 'property':"
+                         " %s, 'value': %u } }", knob, value);
+    bool ok = !qdict_haskey(r, "error");
+
+    qobject_unref(r);
+    return ok;
+}
+
+/*
+ * The wire's seeded faults (toe-fault.c): every frame duplicated, then
+ * every frame dropped, then none: frames A, B and C reach the wire as
+ * A, A, C. Chances that add up to more than 1000 per mille are refused.
+ */
+static void test_wire_faults(void)
+{
+    TOETest t;
+    uint8_t frame[3][64], got[TOE_L2_MAX_FRAME];
+    int i;
+
+    toe_start(&t, "fault-dup=1000,fault-seed=7");
+    for (i = 0; i < 3; i++) {
+        memset(frame[i], 'A' + i, sizeof(frame[i]));
+        qtest_memwrite(t.qts, BUF_BASE + i * 256, frame[i], sizeof(frame[i]));
+    }
+    ring_setup(&t, TOE_RING_L2_TX, RING_TX, RING_ENTRIES);
+    wr(&t, TOE_REG_CTRL, TOE_CTRL_ENABLE);
+    for (i = 0; i < 3; i++) {
+        if (i == 1) {
+            g_assert(set_fault(&t, "fault-dup", 0));
+            g_assert(set_fault(&t, "fault-drop", 1000));
+            g_assert(!set_fault(&t, "fault-reorder", 1));   /* 1001 */
+        } else if (i == 2) {
+            g_assert(set_fault(&t, "fault-drop", 0));
+        }
+        put_tx(&t, i, BUF_BASE + i * 256, sizeof(frame[i]));
+        wr(&t, TOE_REG_RING(TOE_RING_L2_TX, TOE_RING_TAIL), i + 1);
+        g_assert_cmphex(le16_to_cpu(get_tx(&t, i).status), ==, TOE_DESC_DONE);
+    }
+    for (i = 0; i < 3; i++) {
+        g_assert_cmpuint(sock_recv_frame(&t, got, sizeof(got)), ==,
+                         sizeof(frame[0]));
+        g_assert(memcmp(got, frame[i < 2 ? 0 : 2], sizeof(frame[0])) == 0);
+    }
+    toe_stop(&t);
+}
+
 static void test_l2_rx(void)
 {
     TOETest t;
@@ -543,6 +594,7 @@ int main(int argc, char **argv)
     qtest_add_func("/toe-pci/cmd-ring-fault", test_cmd_ring_fault);
     qtest_add_func("/toe-pci/l2-tx", test_l2_tx);
     qtest_add_func("/toe-pci/l2-rx", test_l2_rx);
+    qtest_add_func("/toe-pci/wire-faults", test_wire_faults);
     qtest_add_func("/toe-pci/dma-into-own-bar", test_dma_into_own_bar);
     qtest_add_func("/toe-pci/msix", test_msix);
     qtest_add_func("/toe-pci/random-writes", test_random_writes);

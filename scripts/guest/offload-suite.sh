@@ -324,6 +324,23 @@ toectl stats | sed 's/^/# /'
 toectl stats | grep -q 'offloads [1-9]'
 log_test $? "toectl stats: the NIC's offloads counted"
 
+# Loss, duplication and reordering on the wire: the device's own seeded
+# faults (toe-fault.c), 1% of the frames each way for each, set over QMP
+# by the host when this prints TOE_FAULTS. Fifty moves to the NIC and back
+# while they last, so segments are lost in flight around moves and right
+# after uploads, where the kernel retransmits from the queue the upload
+# restored. Both streams arrive whole; the host checks that the peer
+# retransmitted (the wire did lose segments). Last, so that the peer's
+# counters taken as the faults go on cover every clean test before.
+echo "TOE_FAULTS 10 10 10"
+sleep 2
+xfer "IPv4 16M each way, 100 moves, 1% loss, dup, reorder" $TOE_PEER_V4:5030 \
+	16M 16M 101 102 --offload-at 256K --cycles 50
+echo "TOE_FAULTS 0 0 0"
+sleep 2
+[ "$(info_field offloads)" = 50 ] && [ "$(info_field uploads)" = 50 ]
+log_test $? "IPv4 16M each way, 1% loss, dup, reorder: 50 offloads and 50 uploads"
+
 toe_kmemleak_scan
 echo "GUEST_OFFLOAD_COUNTERS $(ethtool -S "$(toe_dev)" | grep -E 'offloads|uploads|refused' | tr -s ' \n' ' ')"
 exit $TOE_FAILED

@@ -9,12 +9,15 @@
 #       decided to
 #   TOE_PEER_TOUCH NAME  create the file NAME in OUT (a peer process
 #       waiting for it, e.g. toe-xfer --resume-file, goes on)
+#   TOE_FAULTS DROP DUP REORDER  set the device's wire faults (per mille
+#       of the frames each way: toe-fault.c); 0 0 0 turns them off. The
+#       first time, the peer's nstat counters go to nstat-clean.txt first
 set -uo pipefail
 QMP=$(dirname "$0")/../qmp.py
 done_n=0
 while sleep 0.1; do
 	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
-		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH) ')
+		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS) ')
 	while [ "$done_n" -lt "${#req[@]}" ]; do
 		set -- ${req[$done_n]}
 		done_n=$((done_n + 1))
@@ -24,6 +27,15 @@ while sleep 0.1; do
 				\"property\": \"request-upload\", \"value\": $(($2 << 8 | $3))}" ;;
 		TOE_PEER_TOUCH)
 			[[ $2 =~ ^[a-z0-9.-]+$ ]] && touch "$2" ;;
+		TOE_FAULTS)
+			# The peer's counters before any fault: what the
+			# clean tests did (offload.sh checks them).
+			[ -f nstat-clean.txt ] || nstat -asz > nstat-clean.txt
+			for f in drop:$2 dup:$3 reorder:$4; do
+				python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
+					\"property\": \"fault-${f%%:*}\", \"value\": ${f#*:}}"
+			done
+			echo "faults: drop $2 dup $3 reorder $4" > faults-set ;;
 		esac
 	done
 done
