@@ -20,7 +20,8 @@
  * --offload-at N attaches the "toe" ULP and moves the connection to the
  * NIC once N bytes are sent; --upload-at M brings it home at M. With
  * --cycles C it moves to the NIC and back C times from N on, one move per
- * chunk sent, and prints how long the moves took (median and worst). At
+ * chunk sent (--cycle-every B: per B bytes sent), and prints how long the
+ * moves took (median and worst). At
  * the end the socket's TOE_INFO is printed. A move that fails is an error.
  * Every run ends by printing how many segments the socket retransmitted
  * (TCP_INFO's tcpi_total_retrans).
@@ -43,6 +44,17 @@
  * the receiver once N bytes are received (the sender goes on, and the
  * other side soon sees a zero window).
  *
+ * --expect SEED:BYTES checks what arrives against the stream of SEED,
+ * BYTES long, instead of writing it to stdout, and says so at the end:
+ *   toe-xfer: received seed S's N bytes, every one as expected
+ * or where it first differed; a difference or a short stream fails the
+ * run (EBADMSG).
+ *
+ * --rate-bins MS counts the bytes received in each MS milliseconds and
+ * prints the rate's median, 5th percentile and lowest over the bins (the
+ * first and last left out): how deep the stream dipped, seen from this
+ * end.
+ *
  * --io MODE is how the receiving side waits: read (blocking read(), the
  * default), poll (poll() then a non-blocking read()), epoll-et (epoll,
  * edge-triggered, reading until EAGAIN) or nonblock (non-blocking read()
@@ -60,6 +72,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +107,8 @@ struct xfer {
 	int moves;		/* moves done by the sender */
 	int toe_err;		/* errno of a failed move */
 	int cycles;		/* --cycles: moves to the NIC and back */
+	uint64_t cycle_every;	/* --cycle-every: bytes sent between moves */
+	uint64_t next_move_at;	/* ... so the next one is due here */
 	uint64_t *move_ns[2];	/* [0] uploads, [1] offloads, in ns */
 	int nmoves[2];
 	int io;			/* enum io_mode */
@@ -104,6 +119,16 @@ struct xfer {
 	uint64_t pause_at;	/* --pause-at: 0 never */
 	uint64_t rx_pause_at;	/* --rx-pause-at: 0 never */
 	const char *resume_file;	/* --resume-file */
+	int expect;		/* --expect: check what arrives, not print it */
+	uint64_t expect_seed, expect_bytes;
+	uint64_t expect_state;	/* the expected stream's generator */
+	unsigned char expect_word[8];	/* its current word ... */
+	int expect_used;	/* ... of which this many bytes were compared */
+	uint64_t mismatch_at;	/* first byte that differed, +1; 0 none */
+	uint64_t bin_ns;	/* --rate-bins: receive bytes per bin of this */
+	uint64_t bin_start;	/* the current bin's start, CLOCK_MONOTONIC */
+	uint64_t *bins;		/* bytes received in each bin */
+	size_t nbins, bins_cap;
 };
 
 enum io_mode { IO_READ, IO_POLL, IO_EPOLL_ET, IO_NONBLOCK };
@@ -140,6 +165,32 @@ static void fill(uint64_t *state, unsigned char *buf, size_t len)
 
 		memcpy(buf + i, &w, len - i < 8 ? len - i : 8);
 	}
+}
+
+/*
+ * --expect: compare @len received bytes with the stream the peer's seed
+ * makes, as they come (cheaper than piping them into sha256sum, which
+ * under TCG took a vCPU of its own). Returns false at the first
+ * difference, recorded in mismatch_at.
+ */
+static bool expect_check(struct xfer *x, const unsigned char *buf,
+			 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (x->expect_used == 8) {
+			uint64_t w = next_word(&x->expect_state);
+
+			memcpy(x->expect_word, &w, 8);
+			x->expect_used = 0;
+		}
+		if (buf[i] != x->expect_word[x->expect_used++]) {
+			x->mismatch_at = x->received + i + 1;
+			return false;
+		}
+	}
+	return true;
 }
 
 static int write_all(int fd, const unsigned char *buf, size_t len)
@@ -243,8 +294,20 @@ static void toe_moves_due(struct xfer *x)
 		return;
 	if (x->cycles) {
 		/* One move per chunk: to the NIC, home, to the NIC, ... */
-		if (x->moves < 2 * x->cycles && !x->toe_err)
+		int done = x->moves;
+
+		if (x->moves < 2 * x->cycles && !x->toe_err &&
+		    x->sent >= x->next_move_at) {
 			toe_move(x, !(x->moves & 1) ? 1 : 0);
+			/*
+			 * Refused for now: again at the next chunk. Due
+			 * every cycle_every bytes from the first, whatever
+			 * chunk each fell in.
+			 */
+			if (x->moves != done)
+				x->next_move_at = (done ? x->next_move_at :
+						   x->sent) + x->cycle_every;
+		}
 		return;
 	}
 	if (x->moves == 0)
@@ -303,6 +366,61 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* "offload_us median M worst W" for the timed moves of one direction. */
+/* --rate-bins: count @n bytes received now in the current bin. */
+static void rate_bin_add(struct xfer *x, uint64_t n)
+{
+	uint64_t t = now_ns();
+
+	if (!x->nbins) {
+		x->bin_start = t;
+		x->nbins = 1;
+	}
+	for (; t - x->bin_start >= x->bin_ns; x->bin_start += x->bin_ns)
+		x->nbins++;
+	if (x->nbins > x->bins_cap) {
+		size_t cap = x->bins_cap ? x->bins_cap : 1024;
+		uint64_t *b;
+
+		while (cap < x->nbins)
+			cap *= 2;
+		b = realloc(x->bins, cap * sizeof(*b));
+		if (!b) {
+			x->bin_ns = 0;		/* stop counting, go on */
+			return;
+		}
+		memset(b + x->bins_cap, 0, (cap - x->bins_cap) * sizeof(*b));
+		x->bins = b;
+		x->bins_cap = cap;
+	}
+	x->bins[x->nbins - 1] += n;
+}
+
+/*
+ * The receive rate over the bins, the first and the last left out (the
+ * stream starting and ending): median, 5th percentile and lowest. A move
+ * that stalls the stream shows as low bins.
+ */
+static void report_rate_bins(struct xfer *x)
+{
+	size_t n = x->nbins > 2 ? x->nbins - 2 : 0, i;
+	double ms = x->bin_ns / 1e6, scale;
+	uint64_t *v;
+
+	if (!n || !x->bin_ns)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = x->bins[i + 1];
+	qsort(v, n, sizeof(*v), cmp_u64);
+	scale = 8 / (ms * 1000);	/* bytes per bin -> Mbit/s */
+	fprintf(stderr, "toe-xfer: receive rate per %.0f ms: median %.0f"
+		" Mbit/s, 5th percentile %.0f, lowest %.0f (%zu bins)\n", ms,
+		v[n / 2] * scale, v[n / 20] * scale, v[0] * scale, n);
+	free(v);
+}
+
 static void report_moves(struct xfer *x, int on)
 {
 	int n = x->nmoves[on];
@@ -419,11 +537,21 @@ static void receiver_loop(struct xfer *x)
 		}
 		if (n == 0)
 			return;
-		if (write_all(STDOUT_FILENO, buf, n)) {
+		if (x->expect) {
+			if (x->received + n > x->expect_bytes ||
+			    !expect_check(x, buf, n)) {
+				if (!x->mismatch_at)
+					x->mismatch_at = x->expect_bytes + 1;
+				x->recv_err = EBADMSG;
+				return;
+			}
+		} else if (write_all(STDOUT_FILENO, buf, n)) {
 			x->recv_err = errno;
 			return;
 		}
 		x->received += n;
+		if (x->bin_ns)
+			rate_bin_add(x, n);
 		toe_moves_due_rx(x);
 		if (x->rx_pause_at && x->received >= x->rx_pause_at) {
 			wait_resume(x);
@@ -515,9 +643,11 @@ static void usage(void)
 	fputs("usage: toe-xfer (--connect HOST:PORT | --listen PORT | --gen)\n"
 	      "                --bytes N[K|M|G] --seed S [--progress FILE]\n"
 	      "                [--fin-last] [--offload-at N [--upload-at M |\n"
-	      "                --cycles C]] [--offload-at-rx N [--upload-at-rx M]]\n"
+	      "                --cycles C [--cycle-every B]]]\n"
+	      "                [--offload-at-rx N [--upload-at-rx M]]\n"
 	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n"
-	      "                [--pause-at N | --rx-pause-at N] [--resume-file F]\n",
+	      "                [--pause-at N | --rx-pause-at N] [--resume-file F]\n"
+	      "                [--expect SEED:BYTES] [--rate-bins MS]\n",
 	      stderr);
 	exit(2);
 }
@@ -535,6 +665,7 @@ int main(int argc, char **argv)
 		{ "offload-at", required_argument, NULL, 'o' },
 		{ "upload-at", required_argument, NULL, 'u' },
 		{ "cycles", required_argument, NULL, 'C' },
+		{ "cycle-every", required_argument, NULL, 'E' },
 		{ "offload-at-rx", required_argument, NULL, 'O' },
 		{ "upload-at-rx", required_argument, NULL, 'U' },
 		{ "io", required_argument, NULL, 'i' },
@@ -542,6 +673,8 @@ int main(int argc, char **argv)
 		{ "pause-at", required_argument, NULL, 'z' },
 		{ "resume-file", required_argument, NULL, 'Z' },
 		{ "rx-pause-at", required_argument, NULL, 'y' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "rate-bins", required_argument, NULL, 'R' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -565,12 +698,27 @@ int main(int argc, char **argv)
 		case 'o': x.offload_at = parse_size(optarg); break;
 		case 'u': x.upload_at = parse_size(optarg); break;
 		case 'C': x.cycles = atoi(optarg); break;
+		case 'E': x.cycle_every = parse_size(optarg); break;
+		case 'R': x.bin_ns = strtoull(optarg, NULL, 0) * 1000000; break;
 		case 'O': x.offload_rx = parse_size(optarg); break;
 		case 'U': x.upload_rx = parse_size(optarg); break;
 		case 'P': x.opts_at = parse_size(optarg); break;
 		case 'z': x.pause_at = parse_size(optarg); break;
 		case 'Z': x.resume_file = optarg; break;
 		case 'y': x.rx_pause_at = parse_size(optarg); break;
+		case 'e': {
+			char *colon = strchr(optarg, ':');
+
+			if (!colon)
+				die("--expect wants SEED:BYTES");
+			*colon = '\0';
+			x.expect = 1;
+			x.expect_seed = strtoull(optarg, NULL, 0);
+			x.expect_bytes = parse_size(colon + 1);
+			x.expect_state = x.expect_seed;
+			x.expect_used = 8;
+			break;
+		}
 		case 'i':
 			for (x.io = 0; x.io < 4; x.io++)
 				if (!strcmp(optarg, io_names[x.io]))
@@ -600,6 +748,8 @@ int main(int argc, char **argv)
 		die("--upload-at must come after --offload-at");
 	if (x.cycles && (x.upload_at || !x.offload_at || x.cycles < 0))
 		die("--cycles wants --offload-at and no --upload-at");
+	if (x.cycle_every && !x.cycles)
+		die("--cycle-every goes with --cycles");
 	if (x.cycles) {
 		x.move_ns[0] = calloc(x.cycles, sizeof(uint64_t));
 		x.move_ns[1] = calloc(x.cycles, sizeof(uint64_t));
@@ -649,6 +799,7 @@ int main(int argc, char **argv)
 		toe_report(&x);
 	report_moves(&x, 1);
 	report_moves(&x, 0);
+	report_rate_bins(&x);
 	if (x.retries)
 		fprintf(stderr, "toe-xfer: %d moves refused for now (EAGAIN,"
 			" EBUSY) and tried again\n", x.retries);
@@ -673,5 +824,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "toe-xfer: send: %s\n", strerror(x.send_err));
 	if (x.recv_err)
 		fprintf(stderr, "toe-xfer: receive: %s\n", strerror(x.recv_err));
+	if (x.expect && x.mismatch_at) {
+		fprintf(stderr, "toe-xfer: received stream differs from seed"
+			" %llu's at byte %llu\n",
+			(unsigned long long)x.expect_seed,
+			(unsigned long long)x.mismatch_at - 1);
+	} else if (x.expect && x.received != x.expect_bytes) {
+		fprintf(stderr, "toe-xfer: received %llu bytes of seed %llu's"
+			" %llu\n", (unsigned long long)x.received,
+			(unsigned long long)x.expect_seed,
+			(unsigned long long)x.expect_bytes);
+		x.recv_err = EBADMSG;
+	} else if (x.expect) {
+		fprintf(stderr, "toe-xfer: received seed %llu's %llu bytes,"
+			" every one as expected\n",
+			(unsigned long long)x.expect_seed,
+			(unsigned long long)x.received);
+	}
 	return x.send_err || x.recv_err || x.toe_err || x.sent != x.bytes;
 }
