@@ -100,15 +100,12 @@ void toe_fault_pass(TOEPCIState *s, int dir, const uint8_t *buf, size_t len)
     }
     r = toe_fault_roll(f);
     if (r < f->drop) {
-        d->dropped++;
         trace_toe_fault(toe_fault_dir_name[dir], "drop", len);
     } else if (r < f->drop + f->dup) {
-        d->duplicated++;
         trace_toe_fault(toe_fault_dir_name[dir], "dup", len);
         toe_fault_out(s, dir, buf, len);
         toe_fault_out(s, dir, buf, len);
     } else if (r < f->drop + f->dup + f->reorder && !had_held) {
-        d->reordered++;
         trace_toe_fault(toe_fault_dir_name[dir], "hold", len);
         d->held = g_byte_array_sized_new(len);
         g_byte_array_append(d->held, buf, len);

@@ -280,7 +280,6 @@ static void toe_slot_free(TOEOffload *o, TOEConn *c)
     c->phase = TOE_SLOT_FREE;
 }
 
-/* Re-arm the engine's timer after anything that may have moved it. */
 /*
  * After each call into the engine: arm the timer for its next deadline,
  * and if a connection stopped sending at tx-burst segments, let it go on

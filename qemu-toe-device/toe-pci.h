@@ -73,7 +73,6 @@ typedef struct TOEFaultDir {
     TOEPCIState *s;
     GByteArray *held;           /* a frame held back to be overtaken */
     QEMUTimer *timer;           /* lets it go if nothing overtakes it */
-    uint64_t dropped, duplicated, reordered;
 } TOEFaultDir;
 
 /* Wire faults: the fault-* properties, settable at run time. */

@@ -173,7 +173,7 @@ struct toe_conn {
 	uint32_t rcv_nxt;	/* next byte expected; all before it taken */
 	uint32_t rcv_adv;	/* right edge advertised: never moves left */
 	uint32_t rcv_space;	/* bytes the caller can take now */
-	uint32_t rcv_space_max;	/* the most it ever had: for SWS avoidance */
+	uint32_t rcv_space_max;	/* the most it ever had (set where it grows) */
 	uint8_t rcv_reserve_shift;	/* cfg.rcv_reserve_shift */
 	bool fin_rcvd;
 	bool ooo_fin;		/* a FIN arrived ahead of data: at ooo_fin_seq */

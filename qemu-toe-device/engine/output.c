@@ -45,8 +45,6 @@ uint16_t toe_rcv_wnd_field(struct toe_conn *c)
 	uint32_t new_edge = c->rcv_nxt + ((avail >> ws) << ws);
 	uint32_t step, wnd, field;
 
-	if (c->rcv_space > c->rcv_space_max)
-		c->rcv_space_max = c->rcv_space;
 	step = c->mss < c->rcv_space_max / 2 ? c->mss : c->rcv_space_max / 2;
 	if (seq_lt(c->rcv_adv, new_edge) &&
 	    (new_edge - c->rcv_adv >= step || c->rcv_adv == c->rcv_nxt))
@@ -253,9 +251,9 @@ static bool send_new(struct toe_engine *eng, struct toe_conn *c,
  * toe_output() - send what the windows allow, then any ACK owed.
  *
  * Lost segments go first, then new data, at most cfg.tx_burst segments
- * in all (tx_more then asks for a toe_engine_tx_resume()). An ACK owed (ack_now, or two
- * segments received unacknowledged) goes out on its own if no data
- * carried it; otherwise the delayed-ACK timer is armed.
+ * in all (tx_more then asks for a toe_engine_tx_resume()). An ACK owed
+ * (ack_now, or two segments received unacknowledged) goes out on its own
+ * if no data carried it; otherwise the delayed-ACK timer is armed.
  */
 void toe_output(struct toe_engine *eng, struct toe_conn *c, uint64_t now_us)
 {

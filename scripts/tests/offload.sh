@@ -31,6 +31,12 @@ MOVE_XFER=${MOVE_XFER:-256M}
 rm -rf "$OUT" && mkdir -p "$(dirname "$OUT")"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")/tools/toe-xfer
 
+# peer_retrans LOG: the peer's own tcpi_total_retrans, as its toe-xfer
+# printed it in LOG (empty if it did not).
+peer_retrans() {
+	sed -n 's/^toe-xfer: retransmitted \([0-9]*\).*/\1/p' "$1"
+}
+
 # listen PORT BYTES SEED FILE [OPTIONS]: a toe-xfer listener on the peer.
 listen() {
 	echo "$TOE_XFER --listen $1 --bytes $2 --seed $3 ${5:-} |" \
@@ -74,7 +80,7 @@ for io in read poll epoll-et nonblock; do
 	i=$((i + 1))
 done
 check_peer "$OUT" "$FLAVOUR" rx8.sha 51 "$MOVE_XFER" "$MOVES moves: the peer receives the guest's stream intact"
-n=$(sed -n 's/^toe-xfer: retransmitted \([0-9]*\).*/\1/p' "$OUT/peer-8.log")
+n=$(peer_retrans "$OUT/peer-8.log")
 echo "peer retransmitted ${n:-?} segments over $MOVES moves" \
 	"($(awk -v n="${n:-0}" -v m="$MOVES" 'BEGIN { printf "%.3f", n / m }') per move)" |
 	tee "$OUT/retrans-per-move.txt" >&2
@@ -89,7 +95,7 @@ check_peer "$OUT" "$FLAVOUR" zw1.sha 91 16M \
 check_peer "$OUT" "$FLAVOUR" lossy.sha 101 16M \
 	"1% loss, dup, reorder, 100 moves: the peer receives the stream intact"
 # The faults were on the wire: the peer lost segments and sent them again.
-n=$(sed -n 's/^toe-xfer: retransmitted \([0-9]*\).*/\1/p' "$OUT/peer-18.log")
+n=$(peer_retrans "$OUT/peer-18.log")
 echo "# the lossy transfer: the peer retransmitted ${n:-?} segments" >&2
 [ -f "$OUT/faults-set" ] && [ "${n:-0}" -gt 0 ]
 log_test $? "[$FLAVOUR] 1% loss, dup, reorder: the peer saw losses and retransmitted"
@@ -122,7 +128,7 @@ check_nstat "$OUT/nstat.txt" "all tests: no reset or SACK reneging" \
 # Reported, not asserted: see Documentation/testing.rst. Per transfer,
 # the peer's own tcpi_total_retrans (peer-N.log, in --peer order).
 for f in "$OUT"/peer-[0-9]*.log; do
-	n=$(sed -n 's/^toe-xfer: retransmitted \([0-9]*\).*/\1/p' "$f")
+	n=$(peer_retrans "$f")
 	[ -z "$n" ] || echo "peer retransmitted $n segments on ${f##*/}"
 done | tee "$OUT/peer-retrans.txt" >&2
 echo "peer: $(for c in TcpOutSegs TcpRetransSegs TcpExtTCPLossProbes TcpExtTCPTimeouts \
