@@ -60,6 +60,7 @@
 #define TOE_REG_INTR_MASK_SET	0x038	/* WO: set these mask bits */
 #define TOE_REG_INTR_MASK_CLR	0x03c	/* WO: clear these mask bits */
 #define TOE_REG_SCRATCH		0x040	/* RW: echo register for self-test */
+#define TOE_REG_CLOCK_MS	0x044	/* RO: device clock, ms, bits 31:0 */
 
 /*
  * Ring register blocks: ring n at TOE_REG_RING_BASE + n * TOE_REG_RING_STRIDE.
@@ -85,7 +86,9 @@ enum toe_ring_id {
 
 #define TOE_ID_MAGIC		0x31454f54	/* "TOE1" in memory order */
 #define TOE_VERSION_MAJOR	1
-#define TOE_VERSION_MINOR	2	/* 1: offload; 2: SET_OPTS, status */
+#define TOE_VERSION_MINOR	3	/* 1: offload; 2: SET_OPTS, status;
+					 * 3: placed data and clock in status
+					 */
 #define TOE_VERSION		((TOE_VERSION_MAJOR << 16) | TOE_VERSION_MINOR)
 
 /* TOE_REG_FEATURES */
@@ -538,8 +541,36 @@ struct toe_conn_status {
 	__le64 bytes_acked;	/* since OFFLOAD */
 	__le64 bytes_received;	/* since OFFLOAD, in order */
 	__le64 retrans_segs;	/* since OFFLOAD */
-	__le64 reserved[5];
+	/* Written on their own too, see below. */
+	__le32 rcv_placed;	/* end of the data in the receive buffer */
+	__le32 flags;		/* TOE_ST_* */
+	/* The engine's TSval clock: @ts_val at TOE_REG_CLOCK_MS @ts_clock_ms. */
+	__le32 ts_val;
+	__le32 ts_clock_ms;
+	__le32 ts_recent;	/* last TSval from the peer */
+	__le32 reserved1;
+	__le64 reserved[2];
 };
 TOE_HW_ASSERT_SIZE(struct toe_conn_status, 128);
+
+/*
+ * toe_conn_status.flags. TOE_ST_TS_OK: the ts_* fields are valid (the
+ * connection uses timestamps).
+ *
+ * TOE_ST_FIN_RCVD and @rcv_placed are what the host needs to take the
+ * connection back without the device (after a reset, or if the device
+ * stops answering; ARCHITECTURE.md invariant 2). The host writes
+ * @rcv_placed = the state's rcv_nxt, @flags = 0, before OFFLOAD. The
+ * device moves @rcv_placed forward by a 4-byte write of that field alone
+ * right after it writes received data into the receive buffer, and sets
+ * TOE_ST_FIN_RCVD by a write of @flags alone when it takes the peer's
+ * FIN, in both cases before the peer can be acknowledged anything the
+ * write covers. So once the device has stopped (reset), everything the
+ * peer was ever told we received is in the receive buffer below
+ * @rcv_placed, followed by the FIN if the flag is set. Full status writes
+ * carry the same values.
+ */
+#define TOE_ST_FIN_RCVD		(1u << 0)
+#define TOE_ST_TS_OK		(1u << 1)
 
 #endif /* _TOE_HW_H */

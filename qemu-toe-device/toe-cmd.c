@@ -125,7 +125,7 @@ void toe_cmd_run(TOEPCIState *s)
     TOERing *er = &s->ring[TOE_RING_EVT];
     bool posted = false;
 
-    if (s->cmd_running) {
+    if (s->cmd_running || s->hung) {
         return;
     }
     s->cmd_running = true;

@@ -78,6 +78,8 @@ typedef struct TOEConn {
     bool status_dirty;          /* events since it was last written */
     uint32_t snd_size, rcv_size;
     uint32_t snd_base, rcv_base;    /* sequence at offset 0 */
+    uint32_t placed;            /* rcv_placed: end of the data written */
+    uint32_t st_flags;          /* TOE_ST_FIN_RCVD */
 
     GQueue held;                /* GByteArray frames, oldest first */
 
@@ -229,6 +231,22 @@ static void toe_hold(TOEPCIState *s, TOEConn *c, const uint8_t *buf,
     s->stats.held_frames++;
 }
 
+/*
+ * Write one 32-bit field of @c's status block on its own, outside the
+ * seqcount: rcv_placed and flags, which must reach the host before the
+ * peer is acknowledged what they cover (see toe_hw.h).
+ */
+static void toe_status_put(TOEOffload *o, TOEConn *c, size_t off,
+                           uint32_t val)
+{
+    uint32_t le = cpu_to_le32(val);
+
+    if (c->status_addr) {
+        pci_dma_write(PCI_DEVICE(o->s), c->status_addr + off, &le,
+                      sizeof(le));
+    }
+}
+
 static void toe_ev_pend(TOEOffload *o, TOEConn *c, uint32_t what)
 {
     if (!c->pending) {
@@ -306,6 +324,9 @@ static void toe_timer_cb(void *opaque)
 {
     TOEOffload *o = opaque;
 
+    if (o->s->hung) {
+        return;     /* the reset that ends the hang stops the timer */
+    }
     toe_engine_timers(o->eng, toe_now_us());
     toe_timer_update(o);
 }
@@ -390,6 +411,10 @@ static size_t toe_eng_deliver(void *opaque, uint64_t handle, uint32_t seq,
                       c->rcv_buf);
         return 0;
     }
+    /* Before the engine acknowledges any of it: see toe_hw.h. */
+    c->placed = seq + len;
+    toe_status_put(o, c, offsetof(struct toe_conn_status, rcv_placed),
+                   c->placed);
     c->ev_rcv_nxt = seq + len;
     toe_ev_pend(o, c, TOE_PEND_RECV);
     return len;
@@ -428,8 +453,13 @@ static void toe_eng_event(void *opaque, uint64_t handle,
         return;
     }
     switch (ev->type) {
-    case TOE_ENG_EV_STATE:
     case TOE_ENG_EV_PEER_FIN:
+        /* Before the engine acknowledges the FIN: see toe_hw.h. */
+        c->st_flags |= TOE_ST_FIN_RCVD;
+        toe_status_put(o, c, offsetof(struct toe_conn_status, flags),
+                       c->st_flags);
+        /* fall through */
+    case TOE_ENG_EV_STATE:
         c->ev_state = ev->state;
         toe_ev_pend(o, c, TOE_PEND_STATE);
         break;
@@ -496,6 +526,7 @@ static void toe_status_write(TOEOffload *o, TOEConn *c)
     PCIDevice *pd = PCI_DEVICE(o->s);
     struct toe_engine_conn_info info;
     struct toe_conn_status st = { 0 };
+    uint64_t now_us = toe_now_us();
     uint32_t seq;
 
     c->status_dirty = false;
@@ -521,6 +552,15 @@ static void toe_status_write(TOEOffload *o, TOEConn *c)
     st.bytes_acked = cpu_to_le64(info.bytes_acked);
     st.bytes_received = cpu_to_le64(info.bytes_received);
     st.retrans_segs = cpu_to_le64(info.retrans_segs);
+    st.rcv_placed = cpu_to_le32(c->placed);
+    st.flags = cpu_to_le32(c->st_flags | (info.ts_ok ? TOE_ST_TS_OK : 0));
+    if (info.ts_ok) {
+        /* TOE_REG_CLOCK_MS reads the same clock. */
+        st.ts_val = cpu_to_le32(info.ts_base +
+                                (uint32_t)((now_us - info.ts_base_us) / 1000));
+        st.ts_clock_ms = cpu_to_le32((uint32_t)(now_us / 1000));
+        st.ts_recent = cpu_to_le32(info.ts_recent);
+    }
 
     seq = cpu_to_le32(++c->status_seq);
     pci_dma_write(pd, c->status_addr, &seq, sizeof(seq));
@@ -603,6 +643,9 @@ static void toe_ev_flush(TOEOffload *o)
     bool posted = false;
     TOEConn *c;
 
+    if (s->hung) {
+        return;
+    }
     while ((c = QTAILQ_FIRST(&o->ev_queue)) &&
            toe_ring_runnable(s, TOE_RING_EVT) && er->head != er->tail) {
         if (!toe_ev_post_next(o, c)) {
@@ -631,6 +674,9 @@ static void toe_tx_bh(void *opaque)
     TOEOffload *o = opaque;
     TOEConn *c;
 
+    if (o->s->hung) {
+        return;
+    }
     /* Who was cut short first, then new SENDs: one burst each a turn. */
     toe_engine_tx_resume(o->eng, toe_now_us());
     while ((c = QTAILQ_FIRST(&o->tx_queue))) {
@@ -693,6 +739,9 @@ bool toe_offload_rx(TOEPCIState *s, const uint8_t *buf, size_t size)
     if (!c) {
         return false;
     }
+    if (o->s->hung) {
+        return true;    /* the offload processor takes nothing in */
+    }
     switch (c->phase) {
     case TOE_SLOT_OFFLOADED:
         s->stats.eng_rx_frames++;
@@ -711,6 +760,13 @@ bool toe_offload_rx(TOEPCIState *s, const uint8_t *buf, size_t size)
     default:
         return false;
     }
+}
+
+/* The hang ended without a reset: the engine's timers run again. */
+void toe_offload_resume(TOEPCIState *s)
+{
+    toe_timer_update(s->offload);
+    toe_offload_kick(s);
 }
 
 void toe_offload_kick(TOEPCIState *s)
@@ -873,6 +929,9 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
     c->rcv_base = le32_to_cpu(req.rcv_base);
     c->status_addr = le64_to_cpu(req.status_addr);
     c->status_seq = 0;
+    /* The host wrote these into the status block (toe_hw.h). */
+    c->placed = le32_to_cpu(req.state.rcv_nxt);
+    c->st_flags = 0;
     memcpy(c->peer_mac, req.peer_mac, 6);
     c->ev_close_status = TOE_STS_OK;
 

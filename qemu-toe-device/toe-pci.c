@@ -248,6 +248,24 @@ static void toe_pci_set_request_upload(Object *obj, Visitor *v,
     toe_offload_request_upload(TOE_PCI(obj), value >> 8, value & 0xff, errp);
 }
 
+static bool toe_pci_get_hang(Object *obj, Error **errp)
+{
+    return TOE_PCI(obj)->hung;
+}
+
+/* Stop the offload processor, as a firmware hang would (toe-pci.h). */
+static void toe_pci_set_hang(Object *obj, bool value, Error **errp)
+{
+    TOEPCIState *s = TOE_PCI(obj);
+    bool was = s->hung;
+
+    s->hung = value;
+    if (was && !value) {
+        toe_cmd_run(s);
+        toe_offload_resume(s);
+    }
+}
+
 static void toe_pci_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -269,6 +287,11 @@ static void toe_pci_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "request-upload",
         "(conn_id << 8) | reason: ask the host for that connection back,"
         " as the device would (enum toe_upload_reason)");
+    object_class_property_add_bool(klass, "hang", toe_pci_get_hang,
+                                   toe_pci_set_hang);
+    object_class_property_set_description(klass, "hang",
+        "stop the offload processor (commands, events, the engine) until"
+        " the next device reset");
     toe_fault_class_init(klass);
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 }

@@ -107,6 +107,13 @@ struct TOEPCIState {
     TOEStats stats;
     TOEOffload *offload;        /* toe-offload.c's; not migrated */
     TOEFaults fault;            /* not migrated */
+    /*
+     * The "hang" property: the offload processor has stopped. No command
+     * is taken, no event posted, and the engine neither sends nor takes
+     * frames (those of its connections are dropped); the L2 path goes
+     * on. A device reset ends it. Not migrated.
+     */
+    bool hung;
 
     /* Not migrated: recursion guards for the ring engines. */
     bool tx_running;
@@ -156,6 +163,7 @@ void toe_offload_request_upload(TOEPCIState *s, uint32_t conn_id,
                                 uint32_t reason, Error **errp);
 bool toe_offload_rx(TOEPCIState *s, const uint8_t *buf, size_t size);
 void toe_offload_kick(TOEPCIState *s);
+void toe_offload_resume(TOEPCIState *s);
 enum toe_status toe_offload_cmd(TOEPCIState *s, const struct toe_cmd *cmd,
                                 uint32_t *conn_id);
 

@@ -55,6 +55,7 @@ static const char *toe_reg_name(hwaddr addr)
     case TOE_REG_INTR_MASK_SET: return "INTR_MASK_SET";
     case TOE_REG_INTR_MASK_CLR: return "INTR_MASK_CLR";
     case TOE_REG_SCRATCH: return "SCRATCH";
+    case TOE_REG_CLOCK_MS: return "CLOCK_MS";
     }
     if (addr >= TOE_REG_RING_BASE &&
         addr < TOE_REG_RING(TOE_NUM_RINGS, 0)) {
@@ -332,6 +333,7 @@ void toe_reset_state(TOEPCIState *s)
     s->intr_cause = 0;
     s->intr_mask = TOE_INTR_ALL;
     s->scratch = 0;
+    s->hung = false;
     memset(s->ring, 0, sizeof(s->ring));
     toe_offload_reset(s);
     toe_fault_reset(s);
@@ -437,6 +439,10 @@ uint64_t toe_mmio_read(void *opaque, hwaddr addr, unsigned size)
         break;
     case TOE_REG_SCRATCH:
         val = s->scratch;
+        break;
+    case TOE_REG_CLOCK_MS:
+        /* The engine's clock (its TCP timestamps advance with it). */
+        val = (uint32_t)qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
         break;
     default:
         if (addr >= TOE_REG_RING_BASE &&

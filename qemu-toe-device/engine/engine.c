@@ -775,6 +775,10 @@ int toe_engine_conn_info(const struct toe_engine *eng, int id,
 	info->bytes_acked = c->bytes_acked;
 	info->bytes_received = c->bytes_received;
 	info->retrans_segs = c->retrans_segs;
+	info->ts_ok = c->ts_ok;
+	info->ts_base = c->ts_base;
+	info->ts_base_us = c->ts_base_us;
+	info->ts_recent = c->ts_recent;
 	held_end = toe_rq_held_end(c, NULL);
 	for (r = c->rq; r; r = r->next) {
 		if (seq_lt(r->seq, held_end))

@@ -181,6 +181,10 @@ struct toe_engine_conn_info {
 	uint32_t sacked_out, lost_out, retrans_out;	/* segments */
 	uint64_t bytes_acked, bytes_received;
 	uint64_t retrans_segs;
+	bool ts_ok;		/* timestamps in use: the ts_* below are valid */
+	uint32_t ts_base;	/* TSval = ts_base + (now - ts_base_us) / 1000 */
+	uint64_t ts_base_us;
+	uint32_t ts_recent;	/* last TSval from the peer */
 	size_t ooo_bytes;	/* out-of-order data held */
 	size_t held_bytes;	/* in-order data not yet taken by the caller */
 };

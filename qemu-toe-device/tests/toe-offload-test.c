@@ -888,6 +888,99 @@ static void test_status_and_opts(void)
     toe_stop(&o.t);
 }
 
+static void set_hang(Off *o, bool on)
+{
+    QDict *r = qtest_qmp(o->t.qts, "{ 'execute': 'qom-set', 'arguments': {"
+                         " 'path': '/machine/peripheral/toe', 'property':"
+                         " 'hang', 'value': %i } }", on);
+
+    g_assert(!qdict_haskey(r, "error"));
+    qobject_unref(r);
+}
+
+static bool get_hang(Off *o)
+{
+    QDict *r = qtest_qmp(o->t.qts, "{ 'execute': 'qom-get', 'arguments': {"
+                         " 'path': '/machine/peripheral/toe', 'property':"
+                         " 'hang' } }");
+    bool v = qdict_get_bool(r, "return");
+
+    qobject_unref(r);
+    return v;
+}
+
+/*
+ * What the host needs to go on without the device: rcv_placed and the
+ * FIN flag are in host memory by the time the peer has their ACK, and
+ * CLOCK_MS runs with virtual time. Then the device hangs: it takes no
+ * frame and no command until the hang ends, and a reset ends it.
+ */
+static void test_placed_and_hang(void)
+{
+    struct toe_offload_req req;
+    struct toe_conn_status st;
+    uint8_t data[100], frame[256];
+    uint32_t id, clk, head;
+    Seg s;
+    Off o;
+
+    off_start(&o, 4, 4);
+    qtest_memset(o.t.qts, STATUS_BUF, 0, sizeof(st));
+    id = divert(&o);
+    make_req(&o, &req);
+    req.status_addr = cpu_to_le64(STATUS_BUF);
+    g_assert_cmpuint(offload_req(&o, id, &req), ==, TOE_STS_OK);
+
+    clk = rd(&o.t, TOE_REG_CLOCK_MS);
+    run(&o, 5000000);
+    g_assert_cmpuint(rd(&o.t, TOE_REG_CLOCK_MS) - clk, ==, 5);
+
+    fill(data, sizeof(data), 5);
+    peer_send(&o, TH_ACK | TH_PSH, ISS, data, sizeof(data), frame);
+    g_assert(peer_recv(&o, &s));
+    g_assert_cmpuint(s.ack, ==, IRS + 100);
+    read_status(&o, &st);
+    g_assert_cmpuint(le32_to_cpu(st.rcv_placed), ==, IRS + 100);
+    g_assert_cmphex(le32_to_cpu(st.flags), ==, 0);    /* no FIN, no TS */
+
+    /* Hung: the segment is not taken, nor a command. */
+    set_hang(&o, true);
+    g_assert(get_hang(&o));
+    peer_send(&o, TH_ACK | TH_PSH, ISS, data, 50, frame);
+    g_assert(!peer_recv(&o, &s));
+    qtest_memread(o.t.qts, STATUS_BUF, &st, sizeof(st));
+    g_assert_cmpuint(le32_to_cpu(st.rcv_placed), ==, IRS + 100);
+    head = rd(&o.t, TOE_REG_RING(TOE_RING_CMD, TOE_RING_HEAD));
+    put_cmd(&o.t, o.cmd_idx % RING_ENTRIES, TOE_CMD_NOP, o.cmd_idx, 0, 0);
+    o.cmd_idx++;
+    wr(&o.t, TOE_REG_RING(TOE_RING_CMD, TOE_RING_TAIL), o.cmd_idx);
+    run(&o, 100000000);
+    g_assert_cmpuint(rd(&o.t, TOE_REG_RING(TOE_RING_CMD, TOE_RING_HEAD)),
+                     ==, head);
+
+    /* The hang ends: the command runs, the peer's resend is taken. */
+    set_hang(&o, false);
+    g_assert_cmpuint(rd(&o.t, TOE_REG_RING(TOE_RING_CMD, TOE_RING_HEAD)),
+                     ==, head + 1);
+    wait_evt(&o, TOE_EVT_CMD_DONE);
+    o.peer_seq -= 50;
+    peer_send(&o, TH_ACK | TH_PSH, ISS, data, 50, frame);
+    g_assert(peer_recv(&o, &s));
+    g_assert_cmpuint(s.ack, ==, IRS + 150);
+    peer_send(&o, TH_ACK | TH_FIN, ISS, NULL, 0, frame);
+    g_assert(peer_recv(&o, &s));
+    g_assert_cmpuint(s.ack, ==, IRS + 151);
+    qtest_memread(o.t.qts, STATUS_BUF, &st, sizeof(st));
+    g_assert_cmpuint(le32_to_cpu(st.rcv_placed), ==, IRS + 150);
+    g_assert_cmphex(le32_to_cpu(st.flags), ==, TOE_ST_FIN_RCVD);
+
+    /* A device reset ends a hang. */
+    set_hang(&o, true);
+    wr(&o.t, TOE_REG_CTRL, TOE_CTRL_RESET);
+    g_assert(!get_hang(&o));
+    toe_stop(&o.t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -903,5 +996,6 @@ int main(int argc, char **argv)
     qtest_add_func("/toe-pci/offload/status-and-opts", test_status_and_opts);
     qtest_add_func("/toe-pci/offload/buffer-bases", test_buffer_bases);
     qtest_add_func("/toe-pci/offload/request-upload", test_request_upload);
+    qtest_add_func("/toe-pci/offload/placed-and-hang", test_placed_and_hang);
     return g_test_run();
 }
