@@ -101,6 +101,8 @@ struct toe_dev_stats {
 	atomic64_t upload_reqs_by[TOE_UPLOAD_REQUESTED + 1];	/* ... by reason */
 	atomic64_t offloads;		/* connections moved to the NIC */
 	atomic64_t uploads;		/* ... and brought home */
+	atomic64_t failovers;		/* ... of those, without the device */
+	atomic64_t watchdog;		/* resets the command watchdog asked */
 	atomic64_t refusals[TOE_NUM_REFUSALS];	/* offloads refused, by why */
 	atomic64_t nic_tx_bytes;	/* sent on the NIC, acknowledged */
 	atomic64_t nic_rx_bytes;	/* received on the NIC, placed */
@@ -162,6 +164,8 @@ struct toe_priv {
 	bool napi_live;			/* napi_enable()d; state_lock */
 	bool irqs_off;			/* disable_irq()ed; state_lock */
 	struct work_struct reset_work;	/* queued under err_lock */
+	/* Woken when a reset has brought connections home (toe_failover.c). */
+	wait_queue_head_t failover_wq;
 	char irq_names[TOE_NUM_VECTORS][32];
 
 	/*
@@ -187,6 +191,14 @@ struct toe_priv {
 	struct list_head cmd_pending;	/* struct toe_cmd_waiter.node */
 	u32 cmd_tag;
 	bool cmd_ready;			/* device takes commands */
+
+	/*
+	 * The command watchdog (toe_cmd.c): only its own work item touches
+	 * wd_head and wd_since.
+	 */
+	struct delayed_work watchdog;
+	u32 wd_head;			/* command ring HEAD last seen */
+	unsigned long wd_since;		/* ... since when, in jiffies */
 
 	/* Events: reaped only by the EVT irq thread (a reset disables it). */
 	struct toe_ring evt;
@@ -286,6 +298,8 @@ void toe_cmd_rings_free(struct toe_priv *priv);
 void toe_cmd_stop(struct toe_priv *priv);
 void toe_cmd_reset(struct toe_priv *priv);
 void toe_cmd_start(struct toe_priv *priv);
+void toe_watchdog_start(struct toe_priv *priv);
+void toe_watchdog_stop(struct toe_priv *priv);
 int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args);
 int toe_cmd_post(struct toe_priv *priv, const struct toe_cmd_args *args);
 int toe_cmd_nop(struct toe_priv *priv, void *buf, dma_addr_t dma, u32 len,

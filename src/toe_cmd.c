@@ -16,6 +16,14 @@
  * and RECV_FREED, issued with the socket lock held): its tag has
  * TOE_CMD_TAG_POSTED set, and its answer is only counted, and logged if
  * it is an error.
+ *
+ * Posted commands have no waiter to time out, so a watchdog looks at the
+ * command ring every TOE_WATCHDOG_PERIOD: if the device has taken none of
+ * the commands waiting there for TOE_CMD_TIMEOUT, it has stopped
+ * answering, and the watchdog resets it (whose failover brings its
+ * connections home). While connections are on the NIC and the ring is
+ * idle, it posts a NOP, so that a device that stopped is found even when
+ * nobody sends or reads.
  */
 #include <linux/dma-mapping.h>
 #include <linux/errno.h>
@@ -222,21 +230,39 @@ static int toe_cmd_queue(struct toe_priv *priv,
  * Context: process, may sleep; must not be called from the EVT irq
  * thread or with priv->state_lock held (a timeout waits for a reset).
  * Return: 0, the errno of the device's status (toe_status_to_errno()),
- * -EBUSY if the command ring is full, -EIO if the device is being reset
- * or was reset while the command ran, -ETIMEDOUT if it never answered.
+ * -EIO if the device is being reset or was reset while the command ran,
+ * -ETIMEDOUT if it never answered, or if the command ring stayed full
+ * for as long (a reset is then under way).
  */
 int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args)
 {
 	struct toe_cmd_waiter w = { .opcode = args->opcode };
 	bool timed_out = false;
+	unsigned long end;
 	int err;
 
 	might_sleep();
 	init_completion(&w.done);
 
-	spin_lock(&priv->cmd_lock);
-	err = toe_cmd_queue(priv, args, &w);
-	spin_unlock(&priv->cmd_lock);
+	/* A full ring is waited out, as long as a command's answer would be. */
+	end = jiffies + TOE_CMD_TIMEOUT;
+	for (;;) {
+		spin_lock(&priv->cmd_lock);
+		err = toe_cmd_queue(priv, args, &w);
+		spin_unlock(&priv->cmd_lock);
+		if (err != -EBUSY || time_after(jiffies, end))
+			break;
+		usleep_range(500, 1000);
+	}
+	if (err == -EBUSY) {
+		/* Never queued: nothing to wait for once the reset is asked. */
+		atomic64_inc(&priv->stats.cmd_timeouts);
+		netdev_err(priv->netdev,
+			   "command %#x: the ring stayed full for %u ms, resetting the device\n",
+			   args->opcode, jiffies_to_msecs(TOE_CMD_TIMEOUT));
+		toe_schedule_reset(priv, "command ring full");
+		return -ETIMEDOUT;
+	}
 	if (err)
 		return err;
 
@@ -425,6 +451,63 @@ irqreturn_t toe_evt_thread(int irq, void *data)
 		toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_EVT);
 	}
 	return IRQ_HANDLED;
+}
+
+#define TOE_WATCHDOG_PERIOD	(HZ / 2)
+
+static void toe_watchdog(struct work_struct *work)
+{
+	struct toe_priv *priv = container_of(to_delayed_work(work),
+					     struct toe_priv, watchdog);
+	struct toe_cmd_args nop = {
+		.opcode = TOE_CMD_NOP,
+		.conn_id = TOE_CONN_NONE,
+	};
+	u32 head, tail;
+	bool ready;
+
+	spin_lock(&priv->cmd_lock);
+	ready = priv->cmd_ready;
+	tail = priv->cmd.tail;
+	spin_unlock(&priv->cmd_lock);
+	head = ready ? toe_rd(priv, TOE_REG_RING(TOE_RING_CMD,
+						 TOE_RING_HEAD)) : tail;
+	if (head == tail || head != priv->wd_head) {
+		/* Idle, or the device took something: all is well. */
+		priv->wd_head = head;
+		priv->wd_since = jiffies;
+		if (ready && head == tail && !xa_empty(&priv->conns))
+			toe_cmd_post(priv, &nop);
+	} else if (time_after(jiffies, priv->wd_since + TOE_CMD_TIMEOUT)) {
+		atomic64_inc(&priv->stats.watchdog);
+		netdev_err(priv->netdev,
+			   "device took none of %u commands in %u ms, resetting it\n",
+			   tail - head,
+			   jiffies_to_msecs(jiffies - priv->wd_since));
+		toe_schedule_reset(priv, "command watchdog");
+		priv->wd_since = jiffies;
+	}
+	schedule_delayed_work(&priv->watchdog, TOE_WATCHDOG_PERIOD);
+}
+
+/**
+ * toe_watchdog_start() - start watching the command ring.
+ * @priv: the device, up
+ */
+void toe_watchdog_start(struct toe_priv *priv)
+{
+	INIT_DELAYED_WORK(&priv->watchdog, toe_watchdog);
+	priv->wd_since = jiffies;
+	schedule_delayed_work(&priv->watchdog, TOE_WATCHDOG_PERIOD);
+}
+
+/**
+ * toe_watchdog_stop() - stop it for good (device removal).
+ * @priv: the device
+ */
+void toe_watchdog_stop(struct toe_priv *priv)
+{
+	cancel_delayed_work_sync(&priv->watchdog);
 }
 
 static u8 toe_nop_pattern(u32 seed, u32 i)

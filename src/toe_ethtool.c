@@ -68,6 +68,8 @@ static const struct toe_stat_desc toe_stats[] = {
 		     upload_reqs_by[TOE_UPLOAD_REQUESTED]),
 	TOE_DEV_STAT("offloads", offloads),
 	TOE_DEV_STAT("uploads", uploads),
+	TOE_DEV_STAT("failovers", failovers),
+	TOE_DEV_STAT("watchdog_resets", watchdog),
 	TOE_DEV_STAT("nic_tx_bytes", nic_tx_bytes),
 	TOE_DEV_STAT("nic_rx_bytes", nic_rx_bytes),
 	/* Refused offloads, by enum toe_refusal (toe_refusal_name()). */

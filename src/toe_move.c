@@ -174,25 +174,37 @@ void toe_ring_pool_fini(struct toe_priv *priv)
 	mutex_unlock(&priv->ring_lock);
 }
 
-/*
- * Give back what an offload took: buffers, slot, handle, device ref.
+/**
+ * toe_sock_release_nic() - give back what an offload took.
+ * @ts: the context; its buffers, slot, handle and device reference go
  * @settled: the device answered UPLOAD, so the event thread, which takes
- * events in ring order, is done with every event of the connection (the
- * answer comes after them, and none follows). Otherwise one may still be
- * on its way through toe_sock_event(), which reads ts->status: wait for
- * it. The context itself outlives RCU readers (kfree_rcu() at close).
+ *	events in ring order, is done with every event of the connection
+ *	(the answer comes after them, and none follows). Otherwise one may
+ *	still be on its way through toe_sock_event(), which reads
+ *	ts->status: wait for it. The context itself outlives RCU readers
+ *	(kfree_rcu() at close).
+ * @dma_done: the device writes none of the buffers any more (it was
+ *	told to let go, or reset); if not, they are left to it, not freed
  */
-static void toe_sock_release_nic(struct toe_sock *ts, bool settled)
+void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
 {
 	struct toe_priv *priv = ts->priv;
 
 	xa_erase(&priv->conns, ts->handle);
 	if (!settled)
 		synchronize_rcu();
-	toe_buf_free(priv, &ts->snd);
-	toe_buf_free(priv, &ts->rcv);
-	dma_free_coherent(&priv->pdev->dev, PAGE_SIZE, ts->cmd_buf,
-			  ts->cmd_dma);
+	if (dma_done) {
+		toe_buf_free(priv, &ts->snd);
+		toe_buf_free(priv, &ts->rcv);
+		dma_free_coherent(&priv->pdev->dev, PAGE_SIZE, ts->cmd_buf,
+				  ts->cmd_dma);
+	} else {
+		netdev_warn(priv->netdev,
+			    "conn %u: the device did not stop: its buffers are not freed\n",
+			    ts->conn_id);
+	}
+	ts->snd.data = NULL;
+	ts->rcv.data = NULL;
 	ts->cmd_buf = NULL;
 	ts->conn_id = TOE_CONN_NONE;
 	ts->priv = NULL;
@@ -449,6 +461,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	req->rcv_base = cpu_to_le32(ts->rcv.base);
 	ts->status = ts->cmd_buf + TOE_SOCK_STATUS_OFF;
 	memset(ts->status, 0, sizeof(*ts->status));
+	/* The device moves it on from here (include/toe_hw.h). */
+	ts->status->rcv_placed = cpu_to_le32(tcb.rcv_nxt);
 	req->status_addr = cpu_to_le64(ts->cmd_dma + TOE_SOCK_STATUS_OFF);
 	/*
 	 * The device may report on the connection as soon as it has it:
@@ -466,6 +480,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	spin_unlock_bh(&ts->lock);
 	WRITE_ONCE(ts->write_seq, tcb.write_seq);
 	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
+	ts->rcv_freed_unposted = 0;
 	err = toe_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
 	trace_toe_offload(ts->conn_id, err);
 	if (err) {
@@ -584,8 +599,81 @@ int toe_offload(struct sock *sk)
 
 err_free:
 	kvfree(pre);
-	toe_sock_release_nic(ts, false);
+	toe_sock_release_nic(ts, false, true);
 	return err;
+}
+
+/**
+ * toe_sock_come_home() - hand a connection back to the kernel's TCP.
+ * @sk: the socket, owned; the device no longer runs the connection
+ * @ts: its context
+ * @tcb: the state to go on from: the device's at an upload, the host's
+ *	own after a reset (toe_failover_tcb())
+ *
+ * The data the application has not read, [ts->copied, rcv_nxt) less a
+ * FIN, stays with the ULP after what it held already; the kernel's TCP
+ * is restored from @tcb with the send ring's data.
+ *
+ * Return: 0, -EPROTO if @tcb is not this connection moved on, or the
+ * errno of a failed copy or restore; the caller then resets the socket.
+ */
+int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
+		       const struct toe_tcb *tcb)
+{
+	u32 unread, first, at, pre_len;
+	u8 *pre;
+	int err;
+
+	if ((tcb->state != TCP_ESTABLISHED &&
+	     tcb->state != TCP_CLOSE_WAIT) ||
+	    after(tcb->snd_una, tcb->write_seq) ||
+	    tcb->write_seq != ts->write_seq ||
+	    before(tcb->snd_una, ts->snd.base) ||
+	    tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied >
+	    ts->rcv.size)
+		return -EPROTO;
+
+	unread = tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied;
+	at = toe_buf_off(&ts->rcv, ts->copied);
+	first = min(unread, ts->rcv.size - at);
+	pre = toe_pre_join(ts, ts->rcv.data + at, first, ts->rcv.data,
+			   unread - first, &pre_len, &err);
+	if (err)
+		return err;
+	kvfree(ts->pre);
+	ts->pre = pre;
+	ts->pre_len = pre_len;
+	ts->pre_off = 0;
+
+	err = toe_tcp_restore(sk, tcb, &ts->snd);
+	if (err) {
+		netdev_warn(ts->priv->netdev,
+			    "conn %u: the kernel did not take the send data back (%d)\n",
+			    ts->conn_id, err);
+		return err;
+	}
+	spin_lock_bh(&ts->lock);
+	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
+	spin_unlock_bh(&ts->lock);
+	return 0;
+}
+
+/**
+ * toe_sock_lost() - the connection cannot come home: reset the socket.
+ * @sk: the socket, owned
+ * @ts: its context, on the NIC
+ * @why: what was bringing it home
+ * @dma_done: as for toe_sock_release_nic()
+ */
+void toe_sock_lost(struct sock *sk, struct toe_sock *ts,
+		   enum toe_upload_why why, bool dma_done)
+{
+	spin_lock_bh(&ts->lock);
+	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
+	spin_unlock_bh(&ts->lock);
+	ts->info.last_upload_reason = why;
+	toe_sock_release_nic(ts, false, dma_done);
+	tcp_done_with_error(sk, ECONNRESET);
 }
 
 /**
@@ -593,9 +681,11 @@ err_free:
  * @sk: a socket with the toe ULP, locked by the caller
  * @why: what asks for it, recorded in toe_info.last_upload_reason
  *
- * If the device lost the connection (CLOSED came, or it was reset), the
- * kernel's TCP cannot go on from a state it does not have: the socket is
- * closed with the error instead.
+ * If the device is being reset, the reset brings the connection home
+ * from host state (toe_failover_all()): this waits for it. If the device
+ * closed the connection (CLOSED came) or gave back a state that is not
+ * the connection's, the kernel's TCP cannot go on: the socket is closed
+ * with an error instead.
  *
  * Context: process, socket lock held; sleeps (device commands).
  * Return: 0 (also if it is home already), or the errno the socket was
@@ -607,8 +697,6 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	struct toe_sock *ts = toe_sk(sk);
 	struct toe_priv *priv = ts->priv;
 	struct toe_tcb tcb;
-	u32 unread, first, at, pre_len;
-	u8 *pre;
 	int err;
 
 	sock_owned_by_me(sk);
@@ -617,49 +705,29 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	cs = ts->cmd_buf;
 	err = READ_ONCE(ts->closed) ? -ECONNRESET :
 	      toe_cmd(ts, TOE_CMD_UPLOAD, sizeof(*cs), 0, NULL);
+	if (err == -EIO || err == -ETIMEDOUT) {
+		/* A reset is under way: it brings the connection home. */
+		err = toe_failover_wait(sk, ts);
+		if (!err)
+			return sk->sk_err ? -sk->sk_err : 0;
+		netdev_warn(priv->netdev,
+			    "conn %u: UPLOAD failed and no reset brought it home: the connection is lost\n",
+			    ts->conn_id);
+		/* The device may still write to the buffers: keep them. */
+		toe_sock_lost(sk, ts, why, false);
+		return err;
+	}
 	if (!err)
 		err = toe_conn_state_decode(cs, &tcb);
-	/* What the device gave back must be this connection, moved on. */
-	if (!err && (tcb.state != TCP_ESTABLISHED &&
-		     tcb.state != TCP_CLOSE_WAIT))
-		err = -EPROTO;
-	if (!err && (after(tcb.snd_una, tcb.write_seq) ||
-		     tcb.write_seq != ts->write_seq ||
-		     before(tcb.snd_una, ts->snd.base) ||
-		     tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied >
-		     ts->rcv.size))
-		err = -EPROTO;
 	trace_toe_upload(ts->conn_id, why, &tcb, err);
+	if (!err)
+		err = toe_sock_come_home(sk, ts, &tcb);
 	if (err) {
 		netdev_warn(priv->netdev,
 			    "conn %u: upload failed (%d): the connection is lost\n",
 			    ts->conn_id, err);
 		goto lost;
 	}
-
-	/* Unread data stays with the ULP, after what it held already. */
-	unread = tcb.rcv_nxt - (tcb.state == TCP_CLOSE_WAIT) - ts->copied;
-	at = toe_buf_off(&ts->rcv, ts->copied);
-	first = min(unread, ts->rcv.size - at);
-	pre = toe_pre_join(ts, ts->rcv.data + at, first, ts->rcv.data,
-			   unread - first, &pre_len, &err);
-	if (err)
-		goto lost;
-	kvfree(ts->pre);
-	ts->pre = pre;
-	ts->pre_len = pre_len;
-	ts->pre_off = 0;
-
-	err = toe_tcp_restore(sk, &tcb, &ts->snd);
-	if (err) {
-		netdev_warn(priv->netdev,
-			    "conn %u: the kernel did not take the send data back (%d)\n",
-			    ts->conn_id, err);
-		goto lost;
-	}
-	spin_lock_bh(&ts->lock);
-	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
-	spin_unlock_bh(&ts->lock);
 	/* Now the kernel has it: the frames held meanwhile are its. */
 	err = toe_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
 	trace_toe_undivert(ts->conn_id, err);
@@ -670,18 +738,13 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	ts->info.uploads++;
 	ts->info.last_upload_reason = why;
 	atomic64_inc(&priv->stats.uploads);
-	toe_sock_release_nic(ts, true);
+	toe_sock_release_nic(ts, true, true);
 	return 0;
 
 lost:
 	if (!READ_ONCE(ts->closed))
 		toe_cmd(ts, TOE_CMD_ABORT, 0, 0, NULL);
-	spin_lock_bh(&ts->lock);
-	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
-	spin_unlock_bh(&ts->lock);
-	ts->info.last_upload_reason = why;
-	toe_sock_release_nic(ts, false);
-	tcp_done_with_error(sk, ECONNRESET);
+	toe_sock_lost(sk, ts, why, true);
 	return err;
 }
 
@@ -849,14 +912,17 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 }
 
 /**
- * toe_upload_all() - bring every connection on the NIC home.
- * @priv: the device, which still answers commands
- *
- * For removal of the device (ARCHITECTURE.md invariant 6).
+ * toe_conns_walk() - act on every connection on a device, one at a time.
+ * @priv: the device
+ * @fn: called with the socket locked, for each connection still on
+ *	@priv when its lock is taken
+ * @arg: passed to @fn
  *
  * Context: process; takes each socket's lock.
  */
-void toe_upload_all(struct toe_priv *priv)
+void toe_conns_walk(struct toe_priv *priv,
+		    void (*fn)(struct sock *sk, struct toe_sock *ts, void *arg),
+		    void *arg)
 {
 	unsigned long idx = 0;
 	struct toe_sock *ts;
@@ -877,10 +943,28 @@ void toe_upload_all(struct toe_priv *priv)
 			continue;
 		lock_sock(sk);
 		if (toe_sk(sk) == ts && ts->priv == priv)
-			toe_upload(sk, TOE_UPLOAD_WHY_RESET);
+			fn(sk, ts, arg);
 		release_sock(sk);
 		sock_put(sk);
 	}
+}
+
+static void toe_upload_one(struct sock *sk, struct toe_sock *ts, void *arg)
+{
+	toe_upload(sk, TOE_UPLOAD_WHY_RESET);
+}
+
+/**
+ * toe_upload_all() - bring every connection on the NIC home.
+ * @priv: the device, which still answers commands
+ *
+ * For removal of the device (ARCHITECTURE.md invariant 6).
+ *
+ * Context: process; takes each socket's lock.
+ */
+void toe_upload_all(struct toe_priv *priv)
+{
+	toe_conns_walk(priv, toe_upload_one, NULL);
 }
 
 int toe_move_init(struct toe_priv *priv)
@@ -890,26 +974,4 @@ int toe_move_init(struct toe_priv *priv)
 	INIT_LIST_HEAD(&priv->ring_pool);
 	priv->ring_pool_bytes = 0;
 	return 0;
-}
-
-/*
- * The device is being reset or removed: it forgets every connection.
- * Each is marked lost; its socket closes with an error when next used.
- */
-void toe_move_fini(struct toe_priv *priv)
-{
-	struct toe_sock *ts;
-	unsigned long i;
-
-	rcu_read_lock();
-	xa_for_each(&priv->conns, i, ts) {
-		spin_lock(&ts->lock);
-		if (ts->where == TOE_WHERE_NIC && !ts->closed) {
-			ts->closed = true;
-			ts->close_err = EIO;
-		}
-		spin_unlock(&ts->lock);
-		toe_sock_wake(ts->sk, EPOLLIN | EPOLLOUT | EPOLLERR);
-	}
-	rcu_read_unlock();
 }

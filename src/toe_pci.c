@@ -6,15 +6,18 @@
  * Reset with recovery (toe_dev_reset()) is the one way the device is
  * (re)started: probe uses its second half, remove its first. It runs
  * under priv->state_lock, from ethtool --reset, the debugfs "reset" knob,
- * or the reset work (queued by a device fault, a command timeout or a TX
- * timeout):
+ * or the reset work (queued by a device fault, a command timeout, the
+ * command watchdog or a TX timeout):
  *
- *   down: stop NAPI and TX, refuse commands, disable the three vectors
- *         (waiting for running handlers), mask every cause;
- *   up:   TOE_CTRL_RESET, free in-flight TX frames, post RX buffers and
- *         event slots again, complete command waiters with -EIO,
- *         re-program the four rings, enable, unmask, restart NAPI and TX,
- *         restore the carrier from TOE_STATUS_LINK_UP.
+ *   down:  stop NAPI and TX, refuse commands, disable the three vectors
+ *          (waiting for running handlers), mask every cause;
+ *   clear: TOE_CTRL_RESET, free in-flight TX frames, post RX buffers and
+ *          event slots again, complete command waiters with -EIO;
+ *   home:  every connection the device ran comes home from host state
+ *          (toe_failover_all()), before any of its frames can reach the
+ *          kernel's TCP again;
+ *   start: re-program the four rings, enable, unmask, restart NAPI and
+ *          TX, restore the carrier from TOE_STATUS_LINK_UP.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -284,8 +287,6 @@ static void toe_dev_down(struct toe_priv *priv)
 	toe_l2_quiesce(priv);
 	toe_cmd_stop(priv);
 	toe_irqs_disable(priv);
-	/* The device is about to forget its connections. */
-	toe_move_fini(priv);
 	toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_ALL);
 	clear_bit(TOE_F_HW_UP, &priv->flags);
 	toe_carrier_set(priv, false);
@@ -306,6 +307,8 @@ static int toe_dev_clear(struct toe_priv *priv)
 	toe_cmd_reset(priv);
 	toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_ALL);
 	toe_wr(priv, TOE_REG_INTR_CAUSE, TOE_INTR_ALL);
+	/* It has forgotten its connections: the host brings them home. */
+	toe_failover_all(priv, !err);
 	return err;
 }
 
@@ -598,6 +601,7 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	spin_lock_init(&priv->err_lock);
 	INIT_LIST_HEAD(&priv->cmd_pending);
 	INIT_WORK(&priv->reset_work, toe_reset_work);
+	init_waitqueue_head(&priv->failover_wq);
 	u64_stats_init(&priv->tx_stats.syncp);
 	u64_stats_init(&priv->txc_stats.syncp);
 	u64_stats_init(&priv->rx_stats.syncp);
@@ -671,6 +675,7 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		goto err_stop;
 	}
 	toe_debugfs_add(priv);
+	toe_watchdog_start(priv);
 
 	netdev_info(netdev, "toe-pci %u.%u at %s, MAC %pM, features %#x, %u connections\n",
 		    priv->version >> 16, priv->version & 0xffff, pci_name(pdev),
@@ -708,13 +713,15 @@ static void toe_remove(struct pci_dev *pdev)
 
 	/* Every connection comes home while the device still answers. */
 	toe_upload_all(priv);
-	toe_ring_pool_fini(priv);
+	toe_watchdog_stop(priv);
 	toe_debugfs_remove(priv);
 	toe_reset_block(priv);
 	clear_bit(TOE_F_LIVE, &priv->flags);
 	synchronize_irq(pci_irq_vector(pdev, TOE_VEC_MISC));
 	unregister_netdev(netdev);
 	toe_dev_halt(priv);
+	/* After the halt, whose failover may give rings back to the pool. */
+	toe_ring_pool_fini(priv);
 	toe_irqs_free(priv);
 	dma_free_coherent(&pdev->dev, 2 * TOE_CMD_MAX_PAYLOAD, priv->dummy,
 			  priv->dummy_dma);

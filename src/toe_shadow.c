@@ -22,8 +22,15 @@
 
 #include "toe_sock.h"
 
-/* Read the device's status block whole: a seqcount, written as one. */
-static bool toe_status_read(const struct toe_conn_status *s,
+/**
+ * toe_status_read() - read the device's status block whole.
+ * @s: the block, which the device writes like a seqcount
+ * @out: the copy
+ *
+ * Return: true if @out is one whole write of the device's, false if the
+ * device wrote none yet or kept writing while this read.
+ */
+bool toe_status_read(const struct toe_conn_status *s,
 			    struct toe_conn_status *out)
 {
 	u32 seq;

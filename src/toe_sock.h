@@ -68,6 +68,8 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  *	from @rcv): served before anything else; socket lock
  * @pre_len: bytes in @pre
  * @pre_off: bytes of @pre already read
+ * @rcv_freed_unposted: receive ring bytes the application freed and the
+ *	device was not told of (the command ring was full); socket lock
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
  *	splice) under way: the connection may not move meanwhile; socket lock
  * @waiters: threads of the ULP's send and receive waiting on sk_sleep();
@@ -112,6 +114,7 @@ struct toe_sock {
 	u8 *pre;
 	u32 pre_len;
 	u32 pre_off;
+	u32 rcv_freed_unposted;
 	int kernel_ops;
 	int waiters;
 	void *cmd_buf;
@@ -168,8 +171,47 @@ int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		    u32 status, u16 reason, u32 value);
 int toe_move_init(struct toe_priv *priv);
-void toe_move_fini(struct toe_priv *priv);
 void toe_upload_all(struct toe_priv *priv);
+void toe_conns_walk(struct toe_priv *priv,
+		    void (*fn)(struct sock *sk, struct toe_sock *ts, void *arg),
+		    void *arg);
+void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done);
+int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
+		       const struct toe_tcb *tcb);
+void toe_sock_lost(struct sock *sk, struct toe_sock *ts,
+		   enum toe_upload_why why, bool dma_done);
+
+/**
+ * struct toe_failover_facts - what the host alone knows of a connection
+ * on a device that has forgotten it (toe_failover.c).
+ * @snd_una: the last one the device reported
+ * @write_seq: end of what the application wrote
+ * @rcv_end: the device reported the stream placed up to here
+ * @copied: the application's place in the receive ring
+ * @rcv_size: the receive ring's size
+ * @rcv_placed: toe_conn_status.rcv_placed: the stream is placed up to here
+ * @flags: toe_conn_status.flags (TOE_ST_*)
+ * @status: the device's last whole status, or NULL if it wrote none
+ * @clock_ms: TOE_REG_CLOCK_MS read after the reset
+ * @clock_ok: @clock_ms was read from a device that came back
+ */
+struct toe_failover_facts {
+	u32 snd_una;
+	u32 write_seq;
+	u32 rcv_end;
+	u32 copied;
+	u32 rcv_size;
+	u32 rcv_placed;
+	u32 flags;
+	const struct toe_conn_status *status;
+	u32 clock_ms;
+	bool clock_ok;
+};
+
+/* toe_failover.c */
+int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f);
+void toe_failover_all(struct toe_priv *priv, bool dma_stopped);
+int toe_failover_wait(struct sock *sk, struct toe_sock *ts);
 void toe_ring_pool_fini(struct toe_priv *priv);
 
 /* toe_netlink.c */
@@ -177,6 +219,8 @@ int toe_netlink_init(void);
 void toe_netlink_exit(void);
 
 /* toe_shadow.c */
+bool toe_status_read(const struct toe_conn_status *s,
+		     struct toe_conn_status *out);
 void toe_shadow_start(struct sock *sk, struct toe_sock *ts);
 void toe_shadow_refresh(struct sock *sk, struct toe_sock *ts);
 void toe_shadow_event(struct toe_sock *ts);

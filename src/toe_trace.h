@@ -161,6 +161,33 @@ TRACE_EVENT(toe_upload,
 		  __entry->srtt_us, __entry->err)
 );
 
+TRACE_EVENT(toe_failover,
+	TP_PROTO(u32 conn_id, const struct toe_tcb *tcb, int err),
+	TP_ARGS(conn_id, tcb, err),
+	TP_STRUCT__entry(
+		__field(u32, conn_id)
+		__field(u32, snd_una)
+		__field(u32, snd_nxt)
+		__field(u32, write_seq)
+		__field(u32, rcv_nxt)
+		__field(u32, ts_now)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__entry->conn_id = conn_id;
+		__entry->snd_una = tcb->snd_una;
+		__entry->snd_nxt = tcb->snd_nxt;
+		__entry->write_seq = tcb->write_seq;
+		__entry->rcv_nxt = tcb->rcv_nxt;
+		__entry->ts_now = tcb->ts_now;
+		__entry->err = err;
+	),
+	TP_printk("conn_id=%u snd_una=%u snd_nxt=%u write_seq=%u rcv_nxt=%u ts_now=%u err=%d",
+		  __entry->conn_id, __entry->snd_una, __entry->snd_nxt,
+		  __entry->write_seq, __entry->rcv_nxt, __entry->ts_now,
+		  __entry->err)
+);
+
 TRACE_EVENT(toe_upload_request,
 	TP_PROTO(u32 conn_id, u16 reason),
 	TP_ARGS(conn_id, reason),

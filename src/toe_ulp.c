@@ -106,7 +106,7 @@ static bool toe_send_ready(struct sock *sk, struct toe_sock *ts)
  * ring is waited out: the device takes commands as fast as they come
  * while it has event slots.
  */
-static void toe_sock_post(struct toe_sock *ts, u16 opcode, u32 arg)
+static int toe_sock_post(struct toe_sock *ts, u16 opcode, u32 arg)
 {
 	struct toe_cmd_args args = {
 		.opcode = opcode,
@@ -122,10 +122,10 @@ static void toe_sock_post(struct toe_sock *ts, u16 opcode, u32 arg)
 			break;
 		usleep_range(20, 50);
 	}
-	/* On an error the bytes stay in the ring: an upload takes them. */
 	if (err)
 		toe_warn_rl(ts->priv, "conn %u: command %#x not posted: %d\n",
 			    ts->conn_id, opcode, err);
+	return err;
 }
 
 /* Copy what fits into the send ring and tell the device; never waits. */
@@ -149,6 +149,7 @@ static int toe_send_nic(struct sock *sk, struct msghdr *msg, size_t len)
 		return -EFAULT;
 	WRITE_ONCE(ts->write_seq, ts->write_seq + n);
 	ts->info.bytes_sent_nic += n;
+	/* If not posted, the bytes stay in the ring: the next SEND names them. */
 	toe_sock_post(ts, TOE_CMD_SEND, ts->write_seq);
 	return n;
 }
@@ -268,8 +269,13 @@ static int toe_recv_ring(struct toe_sock *ts, struct msghdr *msg, u32 skip,
 /* Tell the device the application freed @n bytes of the receive ring. */
 static void toe_recv_freed(struct toe_sock *ts, u32 n)
 {
-	if (n && toe_on_nic(ts))
-		toe_sock_post(ts, TOE_CMD_RECV_FREED, n);
+	if (!toe_on_nic(ts))
+		return;
+	/* Space not reported for want of a slot goes with the next report. */
+	n += ts->rcv_freed_unposted;
+	ts->rcv_freed_unposted = 0;
+	if (n && toe_sock_post(ts, TOE_CMD_RECV_FREED, n))
+		ts->rcv_freed_unposted = n;
 }
 
 /* Is there anything for a reader where the connection is now? */
