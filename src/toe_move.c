@@ -515,7 +515,9 @@ out:
  * ESTABLISHED), -ENODEV
  * (its route does not leave through a TOE NIC), -EHOSTUNREACH (no
  * neighbour entry for the next hop yet), -EOPNOTSUPP (something the NIC
- * cannot carry), -EAGAIN (out-of-order data queued: try later), -ENOBUFS
+ * cannot carry), -EAGAIN (out-of-order data queued: try later), -EBUSY
+ * (something under way in the kernel's TCP, or a slow receive path: try
+ * later), -ENOBUFS
  * (more queued than the NIC buffers hold), -ENOMEM, or the device's errno.
  */
 int toe_offload(struct sock *sk)
@@ -577,7 +579,8 @@ int toe_offload(struct sock *sk)
 	ts->conn_id = value;
 	err = toe_drain_rx(priv);
 	if (err) {
-		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+		/* A receive path this slow is busy: try again later. */
+		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
 	} else {
 		err = toe_offload_commit(ts, mac, &tcb, pre, pre_len);
 		pre = NULL;	/* the commit took it */

@@ -39,8 +39,9 @@
  * ("after_upload") right after it.
  *
  * --pause-at N --resume-file F: once N bytes are sent, the sender waits
- * until the file F exists (the receiver goes on), so a test can act on an
- * idle connection, then let it finish. --rx-pause-at N does the same for
+ * until the file F exists (the receiver goes on; a move refused for now
+ * is tried again meanwhile), so a test can act on an idle connection,
+ * then let it finish. --rx-pause-at N does the same for
  * the receiver once N bytes are received (the sender goes on, and the
  * other side soon sees a zero window).
  *
@@ -464,7 +465,11 @@ static void *sender(void *arg)
 		if (x->opts_at && x->sent >= x->opts_at && x->moves)
 			toe_opts(x);
 		if (x->pause_at && x->sent >= x->pause_at) {
-			wait_resume(x);
+			/* A move refused for now is tried again meanwhile. */
+			while (access(x->resume_file, F_OK)) {
+				toe_moves_due(x);
+				usleep(10000);
+			}
 			x->pause_at = 0;
 		}
 
