@@ -24,9 +24,11 @@ TESTS=(
 	"kunit.sh base"
 	"l2.sh base"
 	"offload.sh base"
+	"failover.sh base"
 	"kunit.sh debug"
 	"l2.sh debug"
 	"offload.sh debug"
+	"failover.sh debug"
 )
 passed=0 failed=0 skipped=0
 failed_runs=()

@@ -12,12 +12,14 @@
 #   TOE_FAULTS DROP DUP REORDER  set the device's wire faults (per mille
 #       of the frames each way: toe-fault.c); 0 0 0 turns them off. The
 #       first time, the peer's nstat counters go to nstat-clean.txt first
+#   TOE_HANG 1|0  set the device's hang property: its offload processor
+#       stops answering (until the driver resets it)
 set -uo pipefail
 QMP=$(dirname "$0")/../qmp.py
 done_n=0
 while sleep 0.1; do
 	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
-		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS) ')
+		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS|HANG) ')
 	while [ "$done_n" -lt "${#req[@]}" ]; do
 		set -- ${req[$done_n]}
 		done_n=$((done_n + 1))
@@ -36,6 +38,11 @@ while sleep 0.1; do
 					\"property\": \"fault-${f%%:*}\", \"value\": ${f#*:}}"
 			done
 			echo "faults: drop $2 dup $3 reorder $4" > faults-set ;;
+		TOE_HANG)
+			[ "$2" = 1 ] && v=true || v=false
+			python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
+				\"property\": \"hang\", \"value\": $v}"
+			echo "hang: $v" >> hang-set ;;
 		esac
 	done
 done
