@@ -276,8 +276,8 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 sent = tcb->snd_nxt - tcb->snd_una;
 	u32 unsent = tcb->write_seq - tcb->snd_nxt;
+	int err, sndbuf;
 	u8 shutdown;
-	int err;
 
 	sock_owned_by_me(sk);
 	/* The shadow's segment counts are not of the kernel's queues. */
@@ -330,10 +330,14 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	/*
 	 * The sent part, as already sent; the rest, to be sent. A shutdown
 	 * that brings the connection home has set SEND_SHUTDOWN already:
-	 * the data written before it still goes (its FIN after it).
+	 * the data written before it still goes (its FIN after it). The
+	 * send buffer grows for the requeue only: kept grown, every trip
+	 * home would let the application queue twice as much as the last,
+	 * until the next move found more than the NIC's buffers hold.
 	 */
-	sk->sk_sndbuf = max_t(int, sk->sk_sndbuf, 2 * (sent + unsent) +
-			      SOCK_MIN_SNDBUF);
+	sndbuf = sk->sk_sndbuf;
+	WRITE_ONCE(sk->sk_sndbuf, max_t(int, sndbuf, 2 * (sent + unsent) +
+					SOCK_MIN_SNDBUF));
 	shutdown = sk->sk_shutdown;
 	WRITE_ONCE(sk->sk_shutdown, shutdown & ~SEND_SHUTDOWN);
 	tp->repair = 1;
@@ -344,6 +348,7 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	if (!err)
 		err = toe_tcp_queue(sk, snd, tcb->snd_nxt, unsent);
 	WRITE_ONCE(sk->sk_shutdown, shutdown);
+	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
 	if (err)
 		return err;
 
