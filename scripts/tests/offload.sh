@@ -44,14 +44,14 @@ listen() {
 }
 rc=0
 bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT" --timeout 2400 \
-	--peer "$(listen 5011 "$PEER_XFER" 22 rx1.sha --fin-last)" \
+	--peer "$(listen 5011 "$PEER_XFER" 22 rx1.sha "--fin-last --rate-bins 100")" \
 	--peer "$(listen 5012 "$PEER_XFER" 24 rx2.sha --fin-last)" \
 	--peer "$(listen 5013 32M 26 rx3.sha --fin-last)" \
 	--peer "$(listen 5014 64M 5054 rx4.sha)" \
 	--peer "$(listen 5015 64M 5055 rx5.sha)" \
 	--peer "$(listen 5016 64M 5056 rx6.sha)" \
 	--peer "$(listen 5017 64M 5057 rx7.sha)" \
-	--peer "$(listen 5018 "$MOVE_XFER" 52 rx8.sha --fin-last)" \
+	--peer "$(listen 5018 "$MOVE_XFER" 52 rx8.sha "--fin-last --rate-bins 100")" \
 	--peer "$(listen 5021 4M 71 rq1.sha --fin-last)" \
 	--peer "$(listen 5022 4M 72 rq2.sha --fin-last)" \
 	--peer "$(listen 5023 4M 73 rq3.sha --fin-last)" \
@@ -100,6 +100,11 @@ echo "# the lossy transfer: the peer retransmitted ${n:-?} segments" >&2
 [ -f "$OUT/faults-set" ] && [ "${n:-0}" -gt 0 ]
 log_test $? "[$FLAVOUR] 1% loss, dup, reorder: the peer saw losses and retransmitted"
 grep -a '^GUEST_MOVES' "$OUT/console.log" > "$OUT/moves.txt" || true
+# The dip around a move as the peer sees it: its receive rate per 100 ms,
+# over the transfer moved twice and the one moved MOVES times.
+for f in 1 8; do
+	sed -n "s/^toe-xfer: receive rate/peer-$f.log: receive rate/p" "$OUT/peer-$f.log"
+done | tee "$OUT/rate-dip.txt" >&2
 
 # The peer's own counters: what the wire really did. nstat-clean.txt was
 # taken as the faults went on, after every clean test; nstat.txt at the
