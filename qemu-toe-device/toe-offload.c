@@ -79,7 +79,7 @@ typedef struct TOEConn {
     uint32_t snd_size, rcv_size;
     uint32_t snd_base, rcv_base;    /* sequence at offset 0 */
     uint32_t placed;            /* rcv_placed: end of the data written */
-    uint32_t st_flags;          /* TOE_ST_FIN_RCVD */
+    uint32_t st_flags;          /* TOE_ST_*, as written to the host */
 
     GQueue held;                /* GByteArray frames, oldest first */
 
@@ -553,7 +553,7 @@ static void toe_status_write(TOEOffload *o, TOEConn *c)
     st.bytes_received = cpu_to_le64(info.bytes_received);
     st.retrans_segs = cpu_to_le64(info.retrans_segs);
     st.rcv_placed = cpu_to_le32(c->placed);
-    st.flags = cpu_to_le32(c->st_flags | (info.ts_ok ? TOE_ST_TS_OK : 0));
+    st.flags = cpu_to_le32(c->st_flags);
     if (info.ts_ok) {
         /* TOE_REG_CLOCK_MS reads the same clock. */
         st.ts_val = cpu_to_le32(info.ts_base +
@@ -931,7 +931,8 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
     c->status_seq = 0;
     /* The host wrote these into the status block (toe_hw.h). */
     c->placed = le32_to_cpu(req.state.rcv_nxt);
-    c->st_flags = 0;
+    c->st_flags = le32_to_cpu(req.state.flags) & TOE_CS_TSTAMP_OK ?
+                  TOE_ST_TS_OK : 0;
     memcpy(c->peer_mac, req.peer_mac, 6);
     c->ev_close_status = TOE_STS_OK;
 

@@ -658,6 +658,12 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	spin_lock_bh(&ts->lock);
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);
+	/*
+	 * Readers and writers asleep in the ULP wait for the move too, and
+	 * what the peer sent may all be in ts->pre now: no segment may come
+	 * to wake them.
+	 */
+	toe_sock_wake(sk, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
 	return 0;
 }
 
