@@ -78,13 +78,13 @@ typedef struct TOEConn {
     bool status_dirty;          /* events since it was last written */
     uint32_t snd_size, rcv_size;
     uint32_t snd_base, rcv_base;    /* sequence at offset 0 */
-    uint32_t placed;            /* rcv_placed: end of the data written */
     uint32_t st_flags;          /* TOE_ST_*, as written to the host */
 
     GQueue held;                /* GByteArray frames, oldest first */
 
     uint32_t pending;           /* TOE_PEND_* */
-    uint32_t ev_snd_una, ev_rcv_nxt;
+    uint32_t ev_snd_una;
+    uint32_t ev_rcv_nxt;        /* end of the data placed: rcv_placed */
     uint8_t ev_state;
     uint16_t ev_reason;
     uint32_t ev_close_status;   /* TOE_STS_* for CLOSED */
@@ -412,10 +412,9 @@ static size_t toe_eng_deliver(void *opaque, uint64_t handle, uint32_t seq,
         return 0;
     }
     /* Before the engine acknowledges any of it: see toe_hw.h. */
-    c->placed = seq + len;
-    toe_status_put(o, c, offsetof(struct toe_conn_status, rcv_placed),
-                   c->placed);
     c->ev_rcv_nxt = seq + len;
+    toe_status_put(o, c, offsetof(struct toe_conn_status, rcv_placed),
+                   c->ev_rcv_nxt);
     toe_ev_pend(o, c, TOE_PEND_RECV);
     return len;
 }
@@ -552,7 +551,7 @@ static void toe_status_write(TOEOffload *o, TOEConn *c)
     st.bytes_acked = cpu_to_le64(info.bytes_acked);
     st.bytes_received = cpu_to_le64(info.bytes_received);
     st.retrans_segs = cpu_to_le64(info.retrans_segs);
-    st.rcv_placed = cpu_to_le32(c->placed);
+    st.rcv_placed = cpu_to_le32(c->ev_rcv_nxt);
     st.flags = cpu_to_le32(c->st_flags);
     if (info.ts_ok) {
         /* TOE_REG_CLOCK_MS reads the same clock. */
@@ -930,7 +929,7 @@ static enum toe_status toe_cmd_offload(TOEOffload *o, TOEConn *c,
     c->status_addr = le64_to_cpu(req.status_addr);
     c->status_seq = 0;
     /* The host wrote these into the status block (toe_hw.h). */
-    c->placed = le32_to_cpu(req.state.rcv_nxt);
+    c->ev_rcv_nxt = le32_to_cpu(req.state.rcv_nxt);
     c->st_flags = le32_to_cpu(req.state.flags) & TOE_CS_TSTAMP_OK ?
                   TOE_ST_TS_OK : 0;
     memcpy(c->peer_mac, req.peer_mac, 6);
