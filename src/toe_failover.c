@@ -122,8 +122,9 @@ EXPORT_SYMBOL_IF_KUNIT(toe_failover_tcb);
  * Bring one connection home from host state. The socket is owned; the
  * device has forgotten the connection. @dma_stopped: the device was
  * reset, so its buffers may be freed; otherwise they are left to it.
+ * Returns whether it came home (else the socket was reset).
  */
-static void toe_failover(struct sock *sk, struct toe_sock *ts,
+static bool toe_failover(struct sock *sk, struct toe_sock *ts,
 			 bool dma_stopped, u32 clock_ms)
 {
 	struct toe_priv *priv = ts->priv;
@@ -145,7 +146,7 @@ static void toe_failover(struct sock *sk, struct toe_sock *ts,
 	if (READ_ONCE(ts->closed)) {
 		/* The engine had closed it (reset, timed out): so is it. */
 		toe_sock_lost(sk, ts, TOE_UPLOAD_WHY_RESET, dma_stopped);
-		return;
+		return false;
 	}
 	if (toe_status_read(ts->status, &st))
 		f.status = &st;
@@ -159,20 +160,22 @@ static void toe_failover(struct sock *sk, struct toe_sock *ts,
 			    "conn %u: no way home without the device (%d): the connection is lost\n",
 			    ts->conn_id, err);
 		toe_sock_lost(sk, ts, TOE_UPLOAD_WHY_RESET, dma_stopped);
-		return;
+		return false;
 	}
 	ts->info.uploads++;
 	ts->info.last_upload_reason = TOE_UPLOAD_WHY_RESET;
 	atomic64_inc(&priv->stats.uploads);
 	atomic64_inc(&priv->stats.failovers);
 	toe_sock_release_nic(ts, false, dma_stopped);
+	return true;
 }
 
 /* What toe_failover_all() passes each connection. */
 struct toe_failover_walk {
 	bool dma_stopped;
 	u32 clock_ms;
-	int n;
+	int home;	/* came home */
+	int lost;	/* ... or could not, and were reset */
 };
 
 static void toe_failover_one(struct sock *sk, struct toe_sock *ts,
@@ -182,8 +185,10 @@ static void toe_failover_one(struct sock *sk, struct toe_sock *ts,
 
 	if (ts->where != TOE_WHERE_NIC)
 		return;		/* an offload the reset refused */
-	toe_failover(sk, ts, w->dma_stopped, w->clock_ms);
-	w->n++;
+	if (toe_failover(sk, ts, w->dma_stopped, w->clock_ms))
+		w->home++;
+	else
+		w->lost++;
 }
 
 /**
@@ -202,10 +207,10 @@ void toe_failover_all(struct toe_priv *priv, bool dma_stopped)
 
 	lockdep_assert_held(&priv->state_lock);
 	toe_conns_walk(priv, toe_failover_one, &w);
-	if (w.n)
+	if (w.home || w.lost)
 		netdev_warn(priv->netdev,
-			    "device reset: %d connection%s brought home from host state\n",
-			    w.n, w.n == 1 ? "" : "s");
+			    "device reset: %d connection%s brought home from host state, %d lost\n",
+			    w.home, w.home == 1 ? "" : "s", w.lost);
 	wake_up_all(&priv->failover_wq);
 }
 
