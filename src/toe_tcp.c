@@ -299,6 +299,14 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	tp->rcv_wup = tcb->rcv_wup;
 	tp->rcv_wnd = tcb->rcv_wnd;
 
+	/*
+	 * tcp_mstamp_refresh(), which is not exported: the cached clock is
+	 * from before the move, and an ACK sent before anything refreshes it
+	 * (a window update from recvmsg) would carry a TSval that far
+	 * behind the NIC's last, which the peer drops as a PAWS reject.
+	 */
+	tp->tcp_clock_cache = tcp_clock_ns();
+	tp->tcp_mstamp = div_u64(tp->tcp_clock_cache, NSEC_PER_USEC);
 	if (tp->rx_opt.tstamp_ok) {
 		/* The NIC's TSval clock goes on from where it is now. */
 		tp->tsoffset = tcb->ts_now - tcp_time_stamp_raw();
