@@ -44,6 +44,9 @@ bench-engine: deps
 bench-offload: deps
 	bash scripts/bench-offload.sh
 
+bench-policy: deps
+	bash scripts/bench-policy.sh
+
 fuzz-engine: deps
 	ENGINE_FUZZ_SECONDS=$${ENGINE_FUZZ_SECONDS:-600} bash scripts/tests/engine-fuzz.sh
 
@@ -55,5 +58,5 @@ clean:
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name modules.order -o -name Module.symvers | xargs rm -f
 
-.PHONY: all deps modules qemu check demo bench bench-engine bench-offload fuzz-engine \
-	vm clean
+.PHONY: all deps modules qemu check demo bench bench-engine bench-offload bench-policy \
+	fuzz-engine vm clean

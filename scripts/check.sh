@@ -25,10 +25,12 @@ TESTS=(
 	"l2.sh base"
 	"offload.sh base"
 	"failover.sh base"
+	"policy.sh base"
 	"kunit.sh debug"
 	"l2.sh debug"
 	"offload.sh debug"
 	"failover.sh debug"
+	"policy.sh debug"
 )
 passed=0 failed=0 skipped=0
 failed_runs=()

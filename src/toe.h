@@ -220,6 +220,14 @@ struct toe_priv {
 	 * looks them up under RCU.
 	 */
 	struct xarray conns;
+	/*
+	 * Connections on the NIC or on their way there: a slot is taken
+	 * before DIVERT and given back when the device lets go (atomic).
+	 */
+	atomic_t n_conns;
+	u32 conn_capacity;		/* TOE_REG_CONN_CAPACITY at probe */
+	/* The policy's idle scan (toe_auto.c); only it touches it. */
+	struct delayed_work policy_scan;
 
 	/*
 	 * Connection rings freed by uploads, kept for the next offload
@@ -307,11 +315,6 @@ int toe_cmd_nop(struct toe_priv *priv, void *buf, dma_addr_t dma, u32 len,
 int toe_status_to_errno(u32 status);
 irqreturn_t toe_evt_irq(int irq, void *data);
 irqreturn_t toe_evt_thread(int irq, void *data);
-
-/* toe_sysctl.c */
-int toe_sysctl_init(void);
-void toe_sysctl_exit(void);
-int toe_net_mode(const struct net *net);
 
 /* toe_debugfs.c */
 void toe_debugfs_init(void);

@@ -51,6 +51,8 @@ static const char *const toe_refusal_descs[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_DEVICE] = "offload refused: the NIC refused it or failed",
 	[TOE_REFUSE_BUSY] = "offload refused: a thread is in the kernel's TCP call, try again",
 	[TOE_REFUSE_FORBIDDEN] = "offload refused: the socket forbids it (TOE_FORBID)",
+	[TOE_REFUSE_POLICY] = "offload refused: net.toe.mode is 0 (off)",
+	[TOE_REFUSE_NIC_FULL] = "offload refused: the NIC holds as many connections as it may",
 };
 
 /**

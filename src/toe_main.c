@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toe_main.c - module init and exit: the net.toe sysctls, the debugfs
- * root, the PCI driver, the "toe" TCP ULP and the "toe" generic netlink
- * family, registered in that order and removed in the reverse one.
+ * root, the PCI driver, the "toe" TCP ULP, the policy's watch on sockets
+ * and the "toe" generic netlink family, registered in that order and
+ * removed in the reverse one.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -30,6 +31,9 @@ static int __init toe_init(void)
 		pr_err("toe: cannot register the toe TCP ULP: %d\n", err);
 		goto err_pci;
 	}
+	/* Without it, only mode 1 (explicit) moves connections. */
+	if (toe_auto_init())
+		pr_warn("toe: no inet_sock_set_state tracepoint: net.toe.mode=2 (auto) will not see new connections\n");
 	err = toe_netlink_init();
 	if (err) {
 		pr_err("toe: cannot register the toe generic netlink family: %d\n",
@@ -39,6 +43,7 @@ static int __init toe_init(void)
 	return 0;
 
 err_ulp:
+	toe_auto_exit();
 	toe_ulp_unregister();
 err_pci:
 	pci_unregister_driver(&toe_pci_driver);
@@ -51,6 +56,7 @@ err_debugfs:
 static void __exit toe_exit(void)
 {
 	toe_netlink_exit();
+	toe_auto_exit();
 	/* No socket holds the ULP: the module could not be unloading. */
 	toe_ulp_unregister();
 	pci_unregister_driver(&toe_pci_driver);

@@ -36,8 +36,17 @@
 
 /* How long the L2 receive path may take to drain at a divert. */
 #define TOE_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
+/* ... and the socket's own frames on their way out, at the commit. */
+#define TOE_TX_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
 
-static struct toe_priv *toe_priv_of_route(struct sock *sk)
+/**
+ * toe_route_priv() - the TOE NIC a socket's route leaves through.
+ * @sk: the socket
+ *
+ * Context: socket lock held, or under rcu_read_lock().
+ * Return: its toe_priv, or NULL if the route leaves through another.
+ */
+struct toe_priv *toe_route_priv(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
 
@@ -191,6 +200,7 @@ void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
 	struct toe_priv *priv = ts->priv;
 
 	xa_erase(&priv->conns, ts->handle);
+	atomic_dec(&priv->n_conns);
 	if (!settled)
 		synchronize_rcu();
 	if (dma_done) {
@@ -407,6 +417,25 @@ static int toe_offload_take_late(struct toe_sock *ts, u32 from, u8 **pre,
 }
 
 /*
+ * Wait until every frame the kernel's TCP queued for the wire (in the
+ * qdisc or the TX ring; each holds sk_wmem_alloc until the driver frees
+ * it at TX completion) has left. The engine's first segments must not
+ * overtake them: an older TSval arriving after a newer one is a PAWS
+ * reject at the peer.
+ */
+static int toe_drain_tx(struct sock *sk)
+{
+	unsigned long end = jiffies + TOE_TX_DRAIN_TIMEOUT;
+
+	while (refcount_read(&sk->sk_wmem_alloc) > 1) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+	}
+	return 0;
+}
+
+/*
  * Phase two, the device holding the frames: run the backlog, capture the
  * state, take what came since phase zero, OFFLOAD. Takes @pre.
  */
@@ -440,6 +469,10 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 			err = toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
 			goto out;
 		}
+	}
+	if (toe_drain_tx(sk)) {
+		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
+		goto out;
 	}
 	ts->rcv.base = tcb.rcv_nxt;
 	err = toe_offload_take_late(ts, tcb0->rcv_nxt, &pre, &pre_len);
@@ -476,8 +509,9 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	ts->dev_state = tcb.state;
 	ts->closed = false;
 	ts->close_err = 0;
-	ts->upload_req = false;
+	ts->upload_why = TOE_UPLOAD_WHY_NONE;
 	spin_unlock_bh(&ts->lock);
+	WRITE_ONCE(ts->last_active, jiffies);
 	WRITE_ONCE(ts->write_seq, tcb.write_seq);
 	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
 	ts->rcv_freed_unposted = 0;
@@ -518,9 +552,38 @@ out:
  * cannot carry), -EAGAIN (out-of-order data queued: try later), -EBUSY
  * (something under way in the kernel's TCP, or a slow receive path: try
  * later), -ENOBUFS
- * (more queued than the NIC buffers hold), -ENOMEM, or the device's errno.
+ * (more queued than the NIC buffers hold), -ENOSPC (the NIC holds as
+ * many connections as it can), -ENOMEM, or the device's errno; -EPERM
+ * also when net.toe.mode is 0 (off).
  */
 int toe_offload(struct sock *sk)
+{
+	return toe_offload_within(sk, 0);
+}
+
+/* Take a place on the NIC, if fewer than @limit are taken. */
+static bool toe_slot_take(struct toe_priv *priv, u32 limit)
+{
+	int n = atomic_read(&priv->n_conns);
+
+	do {
+		if (n >= limit)
+			return false;
+	} while (!atomic_try_cmpxchg(&priv->n_conns, &n, n + 1));
+	return true;
+}
+
+/**
+ * toe_offload_within() - toe_offload(), if the NIC holds fewer than
+ * @limit connections.
+ * @sk: the socket, owned
+ * @limit: connections the NIC may hold at most; 0 or more than it can
+ *	hold: as many as it can
+ *
+ * Context: as toe_offload().
+ * Return: as toe_offload(), or -ENOSPC (TOE_REFUSE_NIC_FULL).
+ */
+int toe_offload_within(struct sock *sk, u32 limit)
 {
 	struct toe_sock *ts = toe_sk(sk);
 	struct toe_priv *priv;
@@ -536,16 +599,25 @@ int toe_offload(struct sock *sk)
 		return 0;
 	if (ts->forbid)
 		return toe_refuse(ts, TOE_REFUSE_FORBIDDEN, -EPERM);
+	if (toe_net_mode(sock_net(sk)) == TOE_MODE_OFF)
+		return toe_refuse(ts, TOE_REFUSE_POLICY, -EPERM);
 	err = toe_offload_check(ts);
 	if (err)
 		return err;
-	priv = toe_priv_of_route(sk);
+	priv = toe_route_priv(sk);
 	if (!priv || !(priv->features & TOE_FEAT_OFFLOAD_IPV4) ||
 	    !test_bit(TOE_F_HW_UP, &priv->flags))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
 	if (!toe_peer_mac(sk, mac))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -EHOSTUNREACH);
+	if (!toe_sock_graft(sk, ts))
+		return toe_refuse(ts, TOE_REFUSE_STATE, -ENOTCONN);
+	if (!limit || limit > priv->conn_capacity)
+		limit = priv->conn_capacity;
+	if (!toe_slot_take(priv, limit))
+		return toe_refuse(ts, TOE_REFUSE_NIC_FULL, -ENOSPC);
 
+	/* From here on, toe_sock_release_nic() gives back what was taken. */
 	dev_hold(priv->netdev);
 	ts->priv = priv;
 	ts->cmd_buf = dma_alloc_coherent(&priv->pdev->dev, PAGE_SIZE,
@@ -598,6 +670,10 @@ int toe_offload(struct sock *sk)
 	ts->info.offloads++;
 	ts->info.last_refusal = TOE_REFUSE_NONE;
 	atomic64_inc(&priv->stats.offloads);
+	/* The mode went off during the move: its walk may have missed it. */
+	if (toe_net_mode(sock_net(sk)) == TOE_MODE_OFF &&
+	    !toe_upload(sk, TOE_UPLOAD_WHY_MODE_OFF))
+		toe_auto_uploaded(sk, ts, TOE_UPLOAD_WHY_MODE_OFF);
 	return 0;
 
 err_free:
@@ -658,6 +734,8 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	spin_lock_bh(&ts->lock);
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);
+	/* The policy's byte threshold counts anew from here. */
+	ts->pol_base = toe_auto_bytes(sk);
 	/*
 	 * Readers and writers asleep in the ULP wait for the move too, and
 	 * what the peer sent may all be in ts->pre now: no segment may come
@@ -787,17 +865,61 @@ int toe_set_opts(struct sock *sk, bool keepalive)
 	return err;
 }
 
-/* The device asked for the connection back: do it in process context. */
+/* The device or the policy asked for the connection back. */
 static void toe_upload_work(struct work_struct *work)
 {
 	struct toe_sock *ts = container_of(work, struct toe_sock, upload_work);
 	struct sock *sk = ts->sk;
+	u8 why;
 
 	lock_sock(sk);
-	if (ts->where == TOE_WHERE_NIC && ts->upload_req)
-		toe_upload(sk, TOE_UPLOAD_WHY_DEVICE);
+	spin_lock_bh(&ts->lock);
+	why = ts->upload_why;
+	spin_unlock_bh(&ts->lock);
+	if (ts->where == TOE_WHERE_NIC && why &&
+	    !toe_upload(sk, why))
+		toe_auto_uploaded(sk, ts, why);
 	release_sock(sk);
 	sock_put(sk);
+}
+
+/* Queue @ts's upload for @why; ts->lock held. */
+static bool __toe_sock_queue_upload(struct toe_sock *ts, u8 why)
+{
+	if (ts->upload_why || !refcount_inc_not_zero(&ts->sk->sk_refcnt))
+		return false;
+	ts->upload_why = why;
+	if (!schedule_work(&ts->upload_work))
+		sock_put(ts->sk);
+	return true;
+}
+
+/**
+ * toe_sock_queue_upload() - bring a connection home from process context.
+ * @ts: the connection, found under RCU in priv->conns
+ * @why: the reason it will be counted under
+ *
+ * Only the first request until the next offload counts: one upload
+ * brings it home for all. A connection not (or no longer) on the NIC is
+ * left alone.
+ *
+ * Context: any that may take ts->lock with bottom halves off.
+ * Return: true if this call queued the upload.
+ */
+bool toe_sock_queue_upload(struct toe_sock *ts, enum toe_upload_why why)
+{
+	bool queued = false;
+
+	/*
+	 * Only while on the NIC: the close of the socket sets ts->where
+	 * under ts->lock before it cancels the work for good, so a caller
+	 * that found @ts under RCU cannot queue it after that.
+	 */
+	spin_lock_bh(&ts->lock);
+	if (ts->where == TOE_WHERE_NIC)
+		queued = __toe_sock_queue_upload(ts, why);
+	spin_unlock_bh(&ts->lock);
+	return queued;
 }
 
 void toe_sock_init_move(struct toe_sock *ts)
@@ -862,6 +984,8 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		if (ok) {
 			atomic64_add(value - ts->snd_una,
 				     &priv->stats.nic_tx_bytes);
+			if (value != ts->snd_una)
+				WRITE_ONCE(ts->last_active, jiffies);
 			ts->snd_una = value;
 		}
 		wake = EPOLLOUT | EPOLLWRNORM;
@@ -872,6 +996,8 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		if (ok) {
 			atomic64_add(value - ts->rcv_end,
 				     &priv->stats.nic_rx_bytes);
+			if (value != ts->rcv_end)
+				WRITE_ONCE(ts->last_active, jiffies);
 			WRITE_ONCE(ts->rcv_end, value);
 		}
 		wake = EPOLLIN | EPOLLRDNORM;
@@ -896,12 +1022,7 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 			netdev_info(priv->netdev,
 				    "conn %u: the NIC asks to give it back (reason %u)\n",
 				    conn_id, reason);
-		if (!ts->upload_req) {
-			ts->upload_req = true;
-			sock_hold(ts->sk);
-			if (!schedule_work(&ts->upload_work))
-				sock_put(ts->sk);
-		}
+		__toe_sock_queue_upload(ts, TOE_UPLOAD_WHY_DEVICE);
 		break;
 	default:
 		ok = false;

@@ -358,6 +358,41 @@ static int toe_nl_stats_dumpit(struct sk_buff *msg,
 	return msg->len;
 }
 
+/* The policy's counters of the caller's namespace, and its mode. */
+static int toe_nl_policy_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct toe_net *tn = toe_net(genl_info_net(info));
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+	int what;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &toe_genl_family, 0,
+				TOE_NL_CMD_POLICY_GET);
+	if (!hdr)
+		goto nospace;
+	if (nla_put_u32(msg, TOE_NL_A_MODE, READ_ONCE(tn->mode)))
+		goto nospace;
+	nest = nla_nest_start(msg, TOE_NL_A_POLICY);
+	if (!nest)
+		goto nospace;
+	for (what = TOE_POL_NONE + 1; what < TOE_NUM_POLICY; what++)
+		if (nla_put_u64_64bit(msg, what,
+				      atomic64_read(&tn->count[what]),
+				      TOE_NL_A_UNSPEC))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
 static const struct genl_small_ops toe_nl_ops[] = {
 	{
 		.cmd = TOE_NL_CMD_CONN_GET,
@@ -374,6 +409,10 @@ static const struct genl_small_ops toe_nl_ops[] = {
 	{
 		.cmd = TOE_NL_CMD_STATS_GET,
 		.dumpit = toe_nl_stats_dumpit,
+	},
+	{
+		.cmd = TOE_NL_CMD_POLICY_GET,
+		.doit = toe_nl_policy_doit,
 	},
 };
 

@@ -464,6 +464,7 @@ static int toe_hw_check(struct toe_priv *priv)
 		return -ENODEV;
 	}
 	priv->features = toe_rd(priv, TOE_REG_FEATURES);
+	priv->conn_capacity = toe_rd(priv, TOE_REG_CONN_CAPACITY);
 	if ((priv->features & (TOE_FEAT_L2 | TOE_FEAT_CMD)) !=
 	    (TOE_FEAT_L2 | TOE_FEAT_CMD)) {
 		dev_err(dev, "device lacks L2 or command rings (features %#x)\n",
@@ -676,11 +677,11 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	}
 	toe_debugfs_add(priv);
 	toe_watchdog_start(priv);
+	toe_auto_dev_start(priv);
 
 	netdev_info(netdev, "toe-pci %u.%u at %s, MAC %pM, features %#x, %u connections\n",
 		    priv->version >> 16, priv->version & 0xffff, pci_name(pdev),
-		    netdev->dev_addr, priv->features,
-		    toe_rd(priv, TOE_REG_CONN_CAPACITY));
+		    netdev->dev_addr, priv->features, priv->conn_capacity);
 	return 0;
 
 err_stop:
@@ -711,6 +712,7 @@ static void toe_remove(struct pci_dev *pdev)
 	struct toe_priv *priv = pci_get_drvdata(pdev);
 	struct net_device *netdev = priv->netdev;
 
+	toe_auto_dev_stop(priv);
 	/* Every connection comes home while the device still answers. */
 	toe_upload_all(priv);
 	toe_watchdog_stop(priv);

@@ -19,8 +19,16 @@
 #include <net/tcp.h>
 
 #include "toe.h"
+#include "toe_policy.h"
 #include "toe_state.h"
 #include "uapi/toe.h"
+
+/* Where the automatic policy is with a socket (toe_sock.pol_state). */
+enum toe_pol_state {
+	TOE_PS_NONE,		/* not watched: no automatic decision */
+	TOE_PS_WATCH,		/* decided on at its sends and receives */
+	TOE_PS_DONE,		/* decided for good (lists, the socket) */
+};
 
 /*
  * A connection's two ring buffers in host memory: each at least this big,
@@ -89,10 +97,21 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  * @dev_state: STATE: the engine's TCP state
  * @closed: CLOSED came: the device forgot the connection
  * @close_err: ... with this error (0: orderly)
- * @upload_req: the device asked for an upload (@upload_work queued)
- * @upload_work: brings the connection home on the device's request
+ * @upload_why: an upload was asked for (@upload_work queued), and why:
+ *	enum toe_upload_why, 0 for none
+ * @upload_work: brings the connection home when asked, by the device or
+ *	the policy
+ * @last_active: jiffies when data last moved either way on the NIC
+ *	(the application's calls, the device's ACKED and RECV); any
+ *	context, READ_ONCE()/WRITE_ONCE()
  * @info: counters for TOE_INFO; socket lock
  * @forbid: TOE_FORBID: never to the NIC; socket lock
+ * @pol_state: enum toe_pol_state; socket lock
+ * @pol_moved: the policy moved it to the NIC (idle and eviction apply);
+ *	socket lock, read by the idle scan under RCU
+ * @pol_next: jiffies before which the policy does not decide again
+ * @pol_base: bytes acked plus received when it last came home: the
+ *	threshold counts from there; socket lock
  *
  * Lifetime: attached to the socket (icsk_ulp_data) from TCP_ULP until the
  * socket's close, and in priv->conns while on the NIC. The event thread
@@ -135,11 +154,16 @@ struct toe_sock {
 	u8 dev_state;
 	bool closed;
 	int close_err;
-	bool upload_req;
+	u8 upload_why;
 	struct work_struct upload_work;
+	unsigned long last_active;
 
 	struct toe_info info;
 	bool forbid;
+	u8 pol_state;
+	bool pol_moved;
+	unsigned long pol_next;
+	u64 pol_base;
 	struct rcu_head rcu;
 };
 
@@ -161,11 +185,16 @@ static inline u32 toe_sock_unread(struct toe_sock *ts)
 int toe_ulp_register(void);
 void toe_ulp_unregister(void);
 bool toe_sock_is_ours(const struct sock *sk);
+bool toe_sock_graft(struct sock *sk, struct toe_sock *ts);
+int toe_ulp_attach_atomic(struct sock *sk);
 void toe_sock_wake(struct sock *sk, __poll_t mask);
 
 /* toe_move.c */
 void toe_sock_init_move(struct toe_sock *ts);
+struct toe_priv *toe_route_priv(struct sock *sk);
 int toe_offload(struct sock *sk);
+int toe_offload_within(struct sock *sk, u32 limit);
+bool toe_sock_queue_upload(struct toe_sock *ts, enum toe_upload_why why);
 int toe_upload(struct sock *sk, enum toe_upload_why why);
 int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
@@ -213,6 +242,16 @@ int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f);
 void toe_failover_all(struct toe_priv *priv, bool dma_stopped);
 int toe_failover_wait(struct sock *sk, struct toe_sock *ts);
 void toe_ring_pool_fini(struct toe_priv *priv);
+
+/* toe_auto.c */
+void toe_auto_consider(struct sock *sk, struct toe_sock *ts);
+void toe_auto_socket_chose(struct sock *sk, struct toe_sock *ts);
+void toe_auto_closing(struct sock *sk, struct toe_sock *ts);
+void toe_auto_uploaded(struct sock *sk, struct toe_sock *ts,
+		       enum toe_upload_why why);
+u64 toe_auto_bytes(const struct sock *sk);
+void toe_auto_dev_start(struct toe_priv *priv);
+void toe_auto_dev_stop(struct toe_priv *priv);
 
 /* toe_netlink.c */
 int toe_netlink_init(void);

@@ -6,7 +6,9 @@
  *
  * Offload: toe_divert, toe_capture, toe_offload (or toe_refuse, then
  * toe_undivert). Upload: toe_upload, toe_undivert. Also toe_upload_request
- * (the NIC asks) and toe_set_opts (options sent to the engine).
+ * (the NIC asks), toe_set_opts (options sent to the engine) and
+ * toe_policy (each decision of the offload policy, by enum
+ * toe_policy_outcome).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM toe
@@ -217,6 +219,28 @@ TRACE_EVENT(toe_set_opts,
 	),
 	TP_printk("conn_id=%u arg=%#llx err=%d", __entry->conn_id,
 		  __entry->arg, __entry->err)
+);
+
+TRACE_EVENT(toe_policy,
+	TP_PROTO(u16 lport, u16 rport, int outcome, u64 bytes, u32 srtt_us),
+	TP_ARGS(lport, rport, outcome, bytes, srtt_us),
+	TP_STRUCT__entry(
+		__field(u16, lport)
+		__field(u16, rport)
+		__field(int, outcome)
+		__field(u64, bytes)
+		__field(u32, srtt_us)
+	),
+	TP_fast_assign(
+		__entry->lport = lport;
+		__entry->rport = rport;
+		__entry->outcome = outcome;
+		__entry->bytes = bytes;
+		__entry->srtt_us = srtt_us;
+	),
+	TP_printk("lport=%u rport=%u outcome=%d bytes=%llu srtt_us=%u",
+		  __entry->lport, __entry->rport, __entry->outcome,
+		  __entry->bytes, __entry->srtt_us)
 );
 
 #endif /* _TOE_TRACE_H */

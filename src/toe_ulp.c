@@ -36,13 +36,16 @@ enum { TOE_V4, TOE_V6, TOE_NUM_FAMILIES };
 static struct proto toe_prots[TOE_NUM_FAMILIES];
 static struct proto_ops toe_proto_ops[TOE_NUM_FAMILIES];
 static const struct proto *saved_prots[TOE_NUM_FAMILIES];
+static const struct proto_ops *saved_ops[TOE_NUM_FAMILIES];
 static DEFINE_MUTEX(toe_prot_mutex);
 static struct tcp_ulp_ops toe_ulp_ops;
 
-/* Does @sk have the toe ULP? */
+/* Does @sk have the toe ULP, and its context? */
 bool toe_sock_is_ours(const struct sock *sk)
 {
-	return inet_csk(sk)->icsk_ulp_ops == &toe_ulp_ops;
+	/* Closed sockets keep the ops but no longer their context. */
+	return inet_csk(sk)->icsk_ulp_ops == &toe_ulp_ops &&
+	       rcu_access_pointer(inet_csk(sk)->icsk_ulp_data);
 }
 EXPORT_SYMBOL_IF_KUNIT(toe_sock_is_ours);
 
@@ -166,6 +169,8 @@ static int toe_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	lock_sock(sk);
 	if (flags & MSG_OOB)	/* urgent data is the kernel's */
 		toe_upload(sk, TOE_UPLOAD_WHY_SOCKOPT);
+	else if (ts->pol_state == TOE_PS_WATCH && !toe_on_nic(ts))
+		toe_auto_consider(sk, ts);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	while (copied < size) {
 		if (toe_on_nic(ts)) {
@@ -306,6 +311,8 @@ static int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	lock_sock(sk);
 	if (flags & MSG_OOB)	/* urgent data is the kernel's */
 		toe_upload(sk, TOE_UPLOAD_WHY_SOCKOPT);
+	else if (ts->pol_state == TOE_PS_WATCH && !toe_on_nic(ts))
+		toe_auto_consider(sk, ts);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	for (;;) {
@@ -515,6 +522,7 @@ static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 	if (val != 0 && val != 1)
 		return -EINVAL;
 	lock_sock(sk);
+	toe_auto_socket_chose(sk, ts);
 	if (optname == TOE_FORBID) {
 		ts->forbid = val;
 		if (val)
@@ -581,6 +589,23 @@ static int toe_setsockopt_engine(struct sock *sk, int optname, int val)
 	return err;
 }
 
+/*
+ * The policy may have given a socket the ULP before its application asks
+ * for it: asking again is no error. Any other ULP is refused, as the
+ * kernel would (EEXIST).
+ */
+static int toe_setsockopt_ulp(sockptr_t optval, unsigned int optlen)
+{
+	char name[TCP_ULP_NAME_MAX];
+	int len;
+
+	len = min_t(unsigned int, optlen, sizeof(name) - 1);
+	if (copy_from_sockptr(name, optval, len))
+		return -EFAULT;
+	name[len] = '\0';
+	return strcmp(name, "toe") ? -EEXIST : 0;
+}
+
 static int toe_setsockopt(struct sock *sk, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -589,6 +614,8 @@ static int toe_setsockopt(struct sock *sk, int level, int optname,
 
 	if (level == SOL_TOE)
 		return toe_setsockopt_toe(sk, optname, optval, optlen);
+	if (level == SOL_TCP && optname == TCP_ULP)
+		return toe_setsockopt_ulp(optval, optlen);
 	if (toe_engine_opt(level, optname)) {
 		if (optlen < sizeof(int))
 			return -EINVAL;
@@ -678,7 +705,7 @@ static void toe_sock_detach(struct sock *sk, struct toe_sock *ts)
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, NULL);
 	WRITE_ONCE(sk->sk_prot, ts->sk_proto);
-	if (sk->sk_socket)
+	if (sk->sk_socket && ts->sk_ops)
 		WRITE_ONCE(sk->sk_socket->ops, ts->sk_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
 }
@@ -689,6 +716,7 @@ static void toe_close(struct sock *sk, long timeout)
 	struct proto *base = ts->sk_proto;
 
 	lock_sock(sk);
+	toe_auto_closing(sk, ts);
 	toe_upload(sk, TOE_UPLOAD_WHY_CLOSE);
 	toe_sock_detach(sk, ts);
 	release_sock(sk);
@@ -699,9 +727,7 @@ static void toe_close(struct sock *sk, long timeout)
 	base->close(sk, timeout);
 }
 
-static void toe_build_protos(struct proto *prot, struct proto_ops *ops,
-			     const struct proto *base,
-			     const struct proto_ops *base_ops)
+static void toe_build_prot(struct proto *prot, const struct proto *base)
 {
 	*prot = *base;
 	prot->close = toe_close;
@@ -715,55 +741,160 @@ static void toe_build_protos(struct proto *prot, struct proto_ops *ops,
 	prot->recvmsg = toe_recvmsg;
 	prot->sendpage = toe_sendpage;
 	prot->release_cb = toe_shadow_release_cb;
+}
 
+static void toe_build_ops(struct proto_ops *ops,
+			  const struct proto_ops *base_ops)
+{
 	*ops = *base_ops;
 	ops->poll = toe_poll;
 	ops->splice_read = toe_splice_read;
 }
 
-/* Build the family's protos once per base proto, as kTLS does. */
+/* Build the family's proto once per base proto, as kTLS does. */
 static void toe_build_proto(struct sock *sk, int fam)
 {
 	const struct proto *prot = READ_ONCE(sk->sk_prot);
 
-	/* Pairs with the release below: the copies are whole once seen. */
+	/* Pairs with the release below: the copy is whole once seen. */
 	if (likely(smp_load_acquire(&saved_prots[fam]) == prot))
 		return;
 	mutex_lock(&toe_prot_mutex);
 	if (saved_prots[fam] != prot) {
-		toe_build_protos(&toe_prots[fam], &toe_proto_ops[fam], prot,
-				 sk->sk_socket->ops);
-		/* Publish the copies before the pointer that says they exist. */
+		toe_build_prot(&toe_prots[fam], prot);
+		/* Publish the copy before the pointer that says it exists. */
 		smp_store_release(&saved_prots[fam], prot);
 	}
 	mutex_unlock(&toe_prot_mutex);
 }
 
+/* ... and its proto_ops once per base proto_ops. */
+static void toe_build_proto_ops(struct sock *sk, int fam)
+{
+	const struct proto_ops *ops = sk->sk_socket->ops;
+
+	/* Pairs with the release below: the copy is whole once seen. */
+	if (likely(smp_load_acquire(&saved_ops[fam]) == ops))
+		return;
+	mutex_lock(&toe_prot_mutex);
+	if (saved_ops[fam] != ops) {
+		toe_build_ops(&toe_proto_ops[fam], ops);
+		/* Publish the copy before the pointer that says it exists. */
+		smp_store_release(&saved_ops[fam], ops);
+	}
+	mutex_unlock(&toe_prot_mutex);
+}
+
+static int toe_family(const struct sock *sk)
+{
+	return sk->sk_family == AF_INET6 ? TOE_V6 : TOE_V4;
+}
+
+/**
+ * toe_sock_graft() - give the socket's file the ULP's proto_ops.
+ * @sk: a socket with the toe ULP, owned
+ * @ts: its context
+ *
+ * The policy attaches the ULP to a passive connection while it may still
+ * wait in its listener's accept queue, with no struct socket yet: accept
+ * then gives it the listener's proto_ops. The ULP's own (poll and splice
+ * see what the ULP holds) are needed only once the connection moves, so
+ * they are put in place then.
+ *
+ * Return: true if they are in place; false if the socket has no file.
+ */
+bool toe_sock_graft(struct sock *sk, struct toe_sock *ts)
+{
+	int fam = toe_family(sk);
+
+	if (ts->sk_ops)
+		return true;
+	if (!sk->sk_socket)
+		return false;
+	toe_build_proto_ops(sk, fam);
+	write_lock_bh(&sk->sk_callback_lock);
+	ts->sk_ops = sk->sk_socket->ops;
+	WRITE_ONCE(sk->sk_socket->ops, &toe_proto_ops[fam]);
+	write_unlock_bh(&sk->sk_callback_lock);
+	return true;
+}
+
+static struct toe_sock *toe_sock_alloc(struct sock *sk, gfp_t gfp)
+{
+	struct toe_sock *ts = kzalloc(sizeof(*ts), gfp);
+
+	if (!ts)
+		return NULL;
+	ts->sk = sk;
+	ts->sk_proto = READ_ONCE(sk->sk_prot);
+	ts->where = TOE_WHERE_HOST;
+	toe_sock_init_move(ts);
+	return ts;
+}
+
+/* Put the ULP's context and proto in place; its protos are built. */
+static void toe_sock_install(struct sock *sk, struct toe_sock *ts, int fam)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ts);
+	WRITE_ONCE(sk->sk_prot, &toe_prots[fam]);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
 static int toe_ulp_init(struct sock *sk)
 {
-	int fam = sk->sk_family == AF_INET6 ? TOE_V6 : TOE_V4;
+	int fam = toe_family(sk);
 	struct toe_sock *ts;
 
 	/* Like kTLS: established sockets only, never a listener's clones. */
 	if (sk->sk_state != TCP_ESTABLISHED)
 		return -ENOTCONN;
-	if (!sk->sk_socket)
-		return -EINVAL;
-	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
+	ts = toe_sock_alloc(sk, GFP_KERNEL);
 	if (!ts)
 		return -ENOMEM;
-	ts->sk = sk;
-	ts->sk_proto = READ_ONCE(sk->sk_prot);
-	ts->sk_ops = sk->sk_socket->ops;
-	ts->where = TOE_WHERE_HOST;
-	toe_sock_init_move(ts);
 	toe_build_proto(sk, fam);
+	toe_sock_install(sk, ts, fam);
+	toe_sock_graft(sk, ts);
+	return 0;
+}
 
-	write_lock_bh(&sk->sk_callback_lock);
-	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ts);
-	WRITE_ONCE(sk->sk_prot, &toe_prots[fam]);
-	WRITE_ONCE(sk->sk_socket->ops, &toe_proto_ops[fam]);
-	write_unlock_bh(&sk->sk_callback_lock);
+/**
+ * toe_ulp_attach_atomic() - give a socket the ULP where it becomes
+ * ESTABLISHED, as setsockopt(TCP_ULP) would.
+ * @sk: the socket, locked by whoever changes its state (often softirq)
+ *
+ * The policy attaches the ULP before the application can have a thread
+ * inside the kernel's own recvmsg() or sendmsg(): such a thread would
+ * keep the connection from moving for as long as it sleeps there. What
+ * tcp_set_ulp() does, done without sleeping: the module reference it
+ * takes is dropped by tcp_cleanup_ulp() when the socket is destroyed.
+ *
+ * Return: 0; -EAGAIN if the ULP's proto for this socket's proto is not
+ * built yet (toe_ulp_init() builds it, in process context); -EEXIST if
+ * the socket has a ULP; -ENODEV or -ENOMEM.
+ */
+int toe_ulp_attach_atomic(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	int fam = toe_family(sk);
+	struct toe_sock *ts;
+
+	if (icsk->icsk_ulp_ops)
+		return -EEXIST;
+	/* Pairs with the release in toe_build_proto(). */
+	if (smp_load_acquire(&saved_prots[fam]) != READ_ONCE(sk->sk_prot))
+		return -EAGAIN;
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	ts = toe_sock_alloc(sk, GFP_ATOMIC);
+	if (!ts) {
+		module_put(THIS_MODULE);
+		return -ENOMEM;
+	}
+	if (sk->sk_socket)
+		clear_bit(SOCK_SUPPORT_ZC, &sk->sk_socket->flags);
+	icsk->icsk_ulp_ops = &toe_ulp_ops;
+	toe_sock_install(sk, ts, fam);
 	return 0;
 }
 

@@ -51,6 +51,18 @@
  * or where it first differed; a difference or a short stream fails the
  * run (EBADMSG).
  *
+ * --serve N (with --listen) accepts N connections, each run by a child
+ * process of its own as if it were the only one, and waits for them all:
+ *   toe-xfer: served N connections, F failed
+ * (F > 0 fails the run). The peer side of many short connections.
+ *
+ * --toe-info prints the TOE_INFO line at the end whatever the options
+ * ("toe-xfer: toe none" if the socket does not have the ULP), for tests of
+ * the policy, which moves sockets on its own. --forbid gives the socket
+ * the ULP and sets TOE_FORBID before any data. --gap-every B --gap-ms MS
+ * makes the sender stop for MS milliseconds after each B bytes (idle
+ * periods for the policy to see).
+ *
  * --rate-bins MS counts the bytes received in each MS milliseconds and
  * prints the rate's median, 5th percentile and lowest over the bins (the
  * first and last left out): how deep the stream dipped, seen from this
@@ -80,6 +92,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +143,9 @@ struct xfer {
 	uint64_t bin_start;	/* the current bin's start, CLOCK_MONOTONIC */
 	uint64_t *bins;		/* bytes received in each bin */
 	size_t nbins, bins_cap;
+	uint64_t gap_every;	/* --gap-every: 0 never */
+	unsigned int gap_ms;	/* --gap-ms */
+	uint64_t next_gap_at;
 };
 
 enum io_mode { IO_READ, IO_POLL, IO_EPOLL_ET, IO_NONBLOCK };
@@ -440,6 +456,11 @@ static void toe_report(struct xfer *x)
 	socklen_t len = sizeof(info);
 
 	if (getsockopt(x->fd, SOL_TOE, TOE_INFO, &info, &len)) {
+		if ((errno == ENOPROTOOPT || errno == EOPNOTSUPP) &&
+		    !x->offload_at && !x->offload_rx) {
+			fprintf(stderr, "toe-xfer: toe none\n");
+			return;
+		}
 		fprintf(stderr, "toe-xfer: TOE_INFO: %s\n", strerror(errno));
 		x->toe_err = errno;
 		return;
@@ -473,6 +494,11 @@ static void *sender(void *arg)
 			x->pause_at = 0;
 		}
 
+		if (x->gap_every && x->sent >= x->next_gap_at) {
+			if (x->next_gap_at)
+				usleep(x->gap_ms * 1000);
+			x->next_gap_at += x->gap_every;
+		}
 		/* Whole CHUNKs keep the stream independent of write sizes. */
 		fill(&state, buf, CHUNK);
 		if (write_all(x->fd, buf, len)) {
@@ -622,7 +648,41 @@ static int do_connect(const char *target)
 	return -1;
 }
 
-static int do_listen(const char *port)
+/*
+ * --serve: accept @serve connections, return each one's socket in a child
+ * of its own; the parent waits for them all and exits.
+ */
+static int serve_all(int lfd, int serve)
+{
+	int i, fd, status, failed = 0;
+	pid_t pid;
+
+	for (i = 0; i < serve; i++) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept: %s", strerror(errno));
+		pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (!pid) {
+			close(lfd);
+			return fd;
+		}
+		close(fd);
+	}
+	close(lfd);
+	for (i = 0; i < serve; i++) {
+		if (wait(&status) < 0)
+			die("wait: %s", strerror(errno));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	}
+	fprintf(stderr, "toe-xfer: served %d connections, %d failed\n", serve,
+		failed);
+	exit(failed ? 1 : 0);
+}
+
+static int do_listen(const char *port, int serve)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
 	int lfd, fd, one = 1, zero = 0;
@@ -634,8 +694,11 @@ static int do_listen(const char *port)
 		die("socket: %s", strerror(errno));
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1))
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(lfd, serve ? 128 : 1))
 		die("listen on %s: %s", port, strerror(errno));
+	if (serve)
+		return serve_all(lfd, serve);
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept: %s", strerror(errno));
@@ -652,7 +715,9 @@ static void usage(void)
 	      "                [--offload-at-rx N [--upload-at-rx M]]\n"
 	      "                [--io read|poll|epoll-et|nonblock] [--opts-at N]\n"
 	      "                [--pause-at N | --rx-pause-at N] [--resume-file F]\n"
-	      "                [--expect SEED:BYTES] [--rate-bins MS]\n",
+	      "                [--expect SEED:BYTES] [--rate-bins MS]\n"
+	      "                [--serve N] [--toe-info] [--forbid]\n"
+	      "                [--gap-every B --gap-ms MS]\n",
 	      stderr);
 	exit(2);
 }
@@ -680,6 +745,11 @@ int main(int argc, char **argv)
 		{ "rx-pause-at", required_argument, NULL, 'y' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "rate-bins", required_argument, NULL, 'R' },
+		{ "serve", required_argument, NULL, 'S' },
+		{ "toe-info", no_argument, NULL, 'I' },
+		{ "forbid", no_argument, NULL, 'F' },
+		{ "gap-every", required_argument, NULL, 'G' },
+		{ "gap-ms", required_argument, NULL, 'M' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -689,7 +759,7 @@ int main(int argc, char **argv)
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
 	pthread_t ts, tr;
-	int gen = 0, opt;
+	int gen = 0, opt, serve = 0, toe_info = 0, forbid = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -711,6 +781,11 @@ int main(int argc, char **argv)
 		case 'z': x.pause_at = parse_size(optarg); break;
 		case 'Z': x.resume_file = optarg; break;
 		case 'y': x.rx_pause_at = parse_size(optarg); break;
+		case 'S': serve = atoi(optarg); break;
+		case 'I': toe_info = 1; break;
+		case 'F': forbid = 1; break;
+		case 'G': x.gap_every = parse_size(optarg); break;
+		case 'M': x.gap_ms = atoi(optarg); break;
 		case 'e': {
 			char *colon = strchr(optarg, ':');
 
@@ -744,7 +819,12 @@ int main(int argc, char **argv)
 		return x.send_err && x.send_err != ENOTSOCK ? 1 : 0;
 	}
 
-	x.fd = connect_to ? do_connect(connect_to) : do_listen(listen_on);
+	if (serve < 0 || (serve && !listen_on))
+		die("--serve wants a count and --listen");
+	if (!x.gap_every != !x.gap_ms)
+		die("--gap-every and --gap-ms go together");
+	x.fd = connect_to ? do_connect(connect_to) :
+			    do_listen(listen_on, serve);
 	if (!(x.pause_at || x.rx_pause_at) != !x.resume_file)
 		die("--pause-at and --rx-pause-at go with --resume-file");
 	if (x.opts_at && (!x.offload_at || x.opts_at < x.offload_at))
@@ -767,9 +847,12 @@ int main(int argc, char **argv)
 	if (x.offload_rx && (x.offload_at ||
 			     (x.upload_rx && x.upload_rx <= x.offload_rx)))
 		die("--offload-at-rx: not with --offload-at; --upload-at-rx after it");
-	if ((x.offload_at || x.offload_rx) &&
+	if ((x.offload_at || x.offload_rx || forbid) &&
 	    setsockopt(x.fd, IPPROTO_TCP, TCP_ULP, "toe", sizeof("toe")))
 		die("TCP_ULP toe: %s (is toe.ko loaded?)", strerror(errno));
+	if (forbid && setsockopt(x.fd, SOL_TOE, TOE_FORBID, &forbid,
+				 sizeof(forbid)))
+		die("TOE_FORBID: %s", strerror(errno));
 	if (pthread_create(&ts, NULL, sender, &x) ||
 	    pthread_create(&tr, NULL, receiver, &x))
 		die("pthread_create failed");
@@ -800,7 +883,7 @@ int main(int argc, char **argv)
 		pthread_join(tr, NULL);
 	}
 	pthread_join(ts, NULL);
-	if (x.offload_at || x.offload_rx)
+	if (x.offload_at || x.offload_rx || toe_info)
 		toe_report(&x);
 	report_moves(&x, 1);
 	report_moves(&x, 0);

@@ -81,6 +81,7 @@ static const char *const tcp_state_names[] = {
 
 /* enum toe_refusal, named as toe.ko's ethtool counters name it. */
 static const char *const refusal_names[TOE_NUM_REFUSALS] = TOE_REFUSAL_NAMES;
+static const char *const policy_names[TOE_NUM_POLICY] = TOE_POLICY_NAMES;
 
 /**
  * struct tuple - a TCP connection's addresses.
@@ -164,6 +165,8 @@ static void print_usage(FILE *f)
 	      "  upload [--retry S] LOCAL REMOTE | --port N\n"
 	      "                        bring a connection home\n"
 	      "  stats                 counters of each TOE NIC\n"
+	      "  policy                the offload policy's decisions in\n"
+	      "                        this network namespace, by outcome\n"
 	      "LOCAL and REMOTE are ADDR:PORT or [V6ADDR]:PORT; --port N\n"
 	      "names the one established connection using port N.\n"
 	      "--retry S: ask again for S seconds while the kernel\n"
@@ -975,6 +978,47 @@ static void cmd_stats(void)
 	close(fd);
 }
 
+static void policy_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	static const char *const modes[] = { "off", "explicit", "auto" };
+	const struct nlattr *count[TOE_NUM_POLICY];
+	const struct nlattr *tb[TOE_NL_A_MAX + 1];
+	struct stats_ctx *ctx = arg;
+	uint64_t mode;
+	size_t i;
+
+	if (!genl_index(nlh, ctx->family_id, tb, TOE_NL_A_MAX) ||
+	    !tb[TOE_NL_A_POLICY])
+		return;
+	ctx->nics++;
+	mode = nla_uint(tb[TOE_NL_A_MODE]);
+	printf("mode %s\n", mode < ARRAY_SIZE(modes) ? modes[mode] : "?");
+	nla_index(count, TOE_NUM_POLICY - 1, nla_payload(tb[TOE_NL_A_POLICY]),
+		  nla_payload_len(tb[TOE_NL_A_POLICY]));
+	for (i = TOE_POL_NONE + 1; i < TOE_NUM_POLICY; i++)
+		printf("  %s %llu\n", policy_names[i],
+		       (unsigned long long)nla_uint(count[i]));
+}
+
+/* toectl policy */
+static void cmd_policy(void)
+{
+	int fd = nl_open(NETLINK_GENERIC);
+	struct stats_ctx ctx = { .family_id = toe_family_id(fd) };
+	struct genl_req r;
+	struct nl_err ne;
+
+	if (!ctx.family_id)
+		die("policy: " NOT_LOADED);
+	genl_req_init(&r, ctx.family_id, NLM_F_ACK, TOE_NL_CMD_POLICY_GET,
+		      TOE_GENL_VERSION);
+	if (nl_talk(fd, &r.nlh, policy_cb, &ctx, &ne))
+		die_nl(&ne, "policy");
+	if (!ctx.nics)
+		die("policy: no answer from the kernel");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1037,6 +1081,10 @@ int main(int argc, char **argv)
 		if (argc || port || retry_given || family)
 			usage_error("stats takes no arguments");
 		cmd_stats();
+	} else if (!strcmp(cmd, "policy")) {
+		if (argc || port || retry_given || family)
+			usage_error("policy takes no arguments");
+		cmd_policy();
 	} else if (!strcmp(cmd, "offload") || !strcmp(cmd, "upload")) {
 		struct tuple t;
 

@@ -77,6 +77,8 @@ enum toe_refusal {
 	TOE_REFUSE_DEVICE,	/* the NIC refused it or failed */
 	TOE_REFUSE_BUSY,	/* a call is under way in the kernel's TCP */
 	TOE_REFUSE_FORBIDDEN,	/* the socket said TOE_FORBID */
+	TOE_REFUSE_POLICY,	/* net.toe.mode is 0 (off) */
+	TOE_REFUSE_NIC_FULL,	/* the NIC holds as many as it may */
 	TOE_NUM_REFUSALS
 };
 
@@ -97,6 +99,8 @@ enum toe_refusal {
 	[TOE_REFUSE_DEVICE] = "device",				\
 	[TOE_REFUSE_BUSY] = "busy",				\
 	[TOE_REFUSE_FORBIDDEN] = "forbidden",			\
+	[TOE_REFUSE_POLICY] = "policy",				\
+	[TOE_REFUSE_NIC_FULL] = "nic_full",			\
 }
 
 /* What brought a connection home (toe_info.last_upload_reason). */
@@ -108,7 +112,55 @@ enum toe_upload_why {
 	TOE_UPLOAD_WHY_SOCKOPT,	/* an option the NIC cannot honour */
 	TOE_UPLOAD_WHY_DEVICE,	/* the NIC asked (TOE_EVT_UPLOAD_REQ) */
 	TOE_UPLOAD_WHY_RESET,	/* the NIC is being reset or removed */
+	TOE_UPLOAD_WHY_IDLE,	/* idle longer than net.toe.idle_ms */
+	TOE_UPLOAD_WHY_EVICT,	/* its place went to a busier connection */
+	TOE_UPLOAD_WHY_MODE_OFF, /* net.toe.mode was set to 0 (off) */
 };
+
+/* net.toe.mode */
+enum toe_mode {
+	TOE_MODE_OFF = 0,	/* nothing moves to the NIC */
+	TOE_MODE_EXPLICIT = 1,	/* only sockets that ask, and toectl */
+	TOE_MODE_AUTO = 2,	/* also whatever the policy picks */
+};
+
+/*
+ * What the policy decided, counted per network namespace (toectl policy,
+ * the toe_policy tracepoint). Documentation/driver.rst says when each
+ * is counted.
+ */
+enum toe_policy_outcome {
+	TOE_POL_NONE = 0,
+	TOE_POL_WATCHED,	/* a socket through a TOE NIC is watched */
+	TOE_POL_OFFLOADED,	/* moved to the NIC */
+	TOE_POL_BELOW_THRESHOLD, /* closed below net.toe.auto_bytes */
+	TOE_POL_EXCLUDED,	/* net.toe.include/exclude keep it home */
+	TOE_POL_RTT_HIGH,	/* smoothed RTT above net.toe.max_srtt_us */
+	TOE_POL_NIC_FULL,	/* the NIC is full and none may be evicted */
+	TOE_POL_EVICTED,	/* brought home to make room for another */
+	TOE_POL_IDLE,		/* brought home, idle for net.toe.idle_ms */
+	TOE_POL_NIC_REQUEST,	/* brought home on the NIC's request */
+	TOE_POL_MODE_OFF,	/* brought home as the mode became off */
+	TOE_POL_REFUSED,	/* the move failed (see the refusals) */
+	TOE_POL_SOCKET_CHOICE,	/* the socket chose itself (SOL_TOE) */
+	TOE_NUM_POLICY
+};
+
+#define TOE_POLICY_NAMES {					\
+	[TOE_POL_NONE] = "none",				\
+	[TOE_POL_WATCHED] = "watched",				\
+	[TOE_POL_OFFLOADED] = "offloaded",			\
+	[TOE_POL_BELOW_THRESHOLD] = "below_threshold",		\
+	[TOE_POL_EXCLUDED] = "excluded",			\
+	[TOE_POL_RTT_HIGH] = "rtt_too_high",			\
+	[TOE_POL_NIC_FULL] = "nic_full",			\
+	[TOE_POL_EVICTED] = "evicted",				\
+	[TOE_POL_IDLE] = "idle",				\
+	[TOE_POL_NIC_REQUEST] = "nic_request",			\
+	[TOE_POL_MODE_OFF] = "mode_off",			\
+	[TOE_POL_REFUSED] = "refused",				\
+	[TOE_POL_SOCKET_CHOICE] = "socket_choice",		\
+}
 
 /*
  * The generic netlink family "toe" (what toectl speaks). Addresses are in
@@ -129,6 +181,7 @@ enum toe_nl_cmd {
 	TOE_NL_CMD_OFFLOAD,	/* do: move the named connection to the NIC */
 	TOE_NL_CMD_UPLOAD,	/* do: bring it home */
 	TOE_NL_CMD_STATS_GET,	/* dump: one message per TOE NIC */
+	TOE_NL_CMD_POLICY_GET,	/* do: the policy counters of the netns */
 	__TOE_NL_CMD_MAX
 };
 #define TOE_NL_CMD_MAX		(__TOE_NL_CMD_MAX - 1)
@@ -154,6 +207,8 @@ enum toe_nl_attr {
 	TOE_NL_A_STAT_TX_BYTES,		/* u64: sent by the NIC, acknowledged */
 	TOE_NL_A_STAT_RX_BYTES,		/* u64: received by the NIC, placed */
 	TOE_NL_A_STAT_REFUSALS,	/* nest: u64 per enum toe_refusal, type = it */
+	TOE_NL_A_POLICY,	/* nest: u64 per enum toe_policy_outcome */
+	TOE_NL_A_MODE,		/* u32: net.toe.mode */
 	__TOE_NL_A_MAX
 };
 #define TOE_NL_A_MAX		(__TOE_NL_A_MAX - 1)

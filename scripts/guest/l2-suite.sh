@@ -21,23 +21,60 @@ log_test $? "ping the peer over IPv4 through the NIC"
 ping -c 3 -W 2 $TOE_PEER_V6 >/dev/null
 log_test $? "ping the peer over IPv6 through the NIC"
 
-# net.toe.mode: off by default, 0..2 accepted, anything else refused with
-# EINVAL and a log line that says why.
+# net.toe.mode: explicit (1) by default, 0..2 accepted, anything else
+# refused with EINVAL and a log line that says why; the same for each
+# knob of the policy at its bounds.
 rc=1
-if [ "$(cat /proc/sys/net/toe/mode)" = 0 ]; then
+if [ "$(cat /proc/sys/net/toe/mode)" = 1 ]; then
 	rc=0
-	for v in 1 2 0; do
+	for v in 0 2 1; do
 		echo $v > /proc/sys/net/toe/mode && [ "$(cat /proc/sys/net/toe/mode)" = $v ] || rc=1
 	done
 	for v in 3 -1 junk; do
 		dmesg -c >/dev/null
 		err=$(sh -c "echo $v > /proc/sys/net/toe/mode" 2>&1) && rc=1
 		case "$err" in *"Invalid argument"*) ;; *) rc=1;; esac
-		dmesg | grep -q 'net.toe.mode must be' || rc=1
-		[ "$(cat /proc/sys/net/toe/mode)" = 0 ] || rc=1
+		dmesg | grep -q 'net.toe.mode must be between 0 and 2' || rc=1
+		[ "$(cat /proc/sys/net/toe/mode)" = 1 ] || rc=1
 	done
 fi
-log_test $rc "net.toe.mode is off by default; 3, -1 and junk get EINVAL and a log line"
+log_test $rc "net.toe.mode is explicit by default; 3, -1 and junk get EINVAL and a log line"
+
+# knob NAME DEFAULT MAX: the default, the bounds, and a refusal that says why.
+knob() {
+	local f=/proc/sys/net/toe/$1 err
+	[ "$(cat $f)" = "$2" ] || { echo "# $1 is $(cat $f), not $2"; return 1; }
+	echo "$3" > $f && [ "$(cat $f)" = "$3" ] || return 1
+	dmesg -c >/dev/null
+	err=$(sh -c "echo $(($3 + 1)) > $f" 2>&1) && return 1
+	case "$err" in *"Invalid argument"*) ;; *) return 1;; esac
+	dmesg | grep -q "net.toe.$1 must be between 0 and $3" || return 1
+	[ "$(cat $f)" = "$3" ] || return 1
+	echo "$2" > $f
+}
+rc=0
+knob auto_bytes 131072 1099511627776 || rc=1
+knob max_srtt_us 0 60000000 || rc=1
+knob max_conns 0 65536 || rc=1
+knob idle_ms 0 86400000 || rc=1
+knob evict_idle_ms 1000 86400000 || rc=1
+knob nic_request 0 1 || rc=1
+log_test $rc "policy knobs: defaults, bounds, EINVAL and a log line past them"
+
+# The lists: read back normalized; a rule that cannot be read leaves the
+# list as it was, with EINVAL and a log line naming the rule.
+rc=0
+f=/proc/sys/net/toe/exclude
+[ -z "$(cat $f)" ] || rc=1
+echo "lport=22, raddr=198.18.0.77/24" > $f || rc=1
+[ "$(cat $f)" = "lport=22 raddr=198.18.0.0/24" ] || rc=1
+dmesg -c >/dev/null
+err=$(sh -c "echo 'lport=22 rport=99999' > $f" 2>&1) && rc=1
+case "$err" in *"Invalid argument"*) ;; *) rc=1;; esac
+dmesg | grep -q "cannot read rule 'rport=99999'" || rc=1
+[ "$(cat $f)" = "lport=22 raddr=198.18.0.0/24" ] || rc=1
+echo > $f && [ -z "$(cat $f)" ] || rc=1
+log_test $rc "net.toe.exclude: normalized; a bad rule gets EINVAL, a log line, no change"
 
 # The probe-time self-test already ran one NOP; run more through debugfs.
 rc=1

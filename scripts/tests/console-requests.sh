@@ -14,12 +14,14 @@
 #       first time, the peer's nstat counters go to nstat-clean.txt first
 #   TOE_HANG 1|0  set the device's hang property: its offload processor
 #       stops answering (until the driver resets it)
+#   TOE_NSTAT NAME  the peer's nstat counters now, to nstat-NAME.txt (a
+#       guest test's rounds each see what the wire saw during them)
 set -uo pipefail
 QMP=$(dirname "$0")/../qmp.py
 done_n=0
 while sleep 0.1; do
 	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
-		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS|HANG) ')
+		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS|HANG|NSTAT) ')
 	while [ "$done_n" -lt "${#req[@]}" ]; do
 		set -- ${req[$done_n]}
 		done_n=$((done_n + 1))
@@ -43,6 +45,8 @@ while sleep 0.1; do
 			python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
 				\"property\": \"hang\", \"value\": $v}"
 			echo "hang: $v" >> hang-set ;;
+		TOE_NSTAT)
+			[[ $2 =~ ^[a-z0-9-]+$ ]] && nstat -asz > "nstat-$2.txt" ;;
 		esac
 	done
 done
