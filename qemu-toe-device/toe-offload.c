@@ -45,8 +45,6 @@
 #define TOE_HOLD_MAX_FRAMES 1024
 /* The largest IP packet the engine sends. */
 #define TOE_ENGINE_MAX_PKT  65535
-/* Engine memory for out-of-order and undelivered data, all connections. */
-#define TOE_ENGINE_MEM      (64 * 1024 * 1024)
 
 typedef enum TOESlotPhase {
     TOE_SLOT_FREE = 0,
@@ -1136,7 +1134,7 @@ static struct toe_engine *toe_engine_create(TOEOffload *o)
     struct toe_engine_config cfg;
 
     toe_engine_config_default(&cfg, o->s->conn_capacity);
-    cfg.mem_budget = TOE_ENGINE_MEM;
+    cfg.mem_budget = o->s->mem_budget;
     cfg.tx_burst = o->s->tx_burst;
     return toe_engine_new(&cfg, &toe_eng_ops, o);
 }

@@ -85,6 +85,13 @@ static void toe_pci_realize(PCIDevice *pci, Error **errp)
                    TOE_CONN_CAPACITY_MAX);
         return;
     }
+    if (s->mem_budget < TOE_MEM_BUDGET_MIN ||
+        s->mem_budget > TOE_MEM_BUDGET_MAX) {
+        error_setg(errp, "mem-budget must be between %llu and %llu bytes",
+                   (unsigned long long)TOE_MEM_BUDGET_MIN,
+                   (unsigned long long)TOE_MEM_BUDGET_MAX);
+        return;
+    }
 
     pci->config[PCI_INTERRUPT_PIN] = 1;
     memory_region_init_io(&s->mmio, OBJECT(s), &toe_mmio_ops, s,
@@ -232,6 +239,8 @@ static Property toe_pci_properties[] = {
                        TOE_CONN_CAPACITY_DEFAULT),
     DEFINE_PROP_UINT32("tx-burst", TOEPCIState, tx_burst,
                        TOE_TX_BURST_DEFAULT),
+    DEFINE_PROP_SIZE("mem-budget", TOEPCIState, mem_budget,
+                     TOE_MEM_BUDGET_DEFAULT),
     DEFINE_PROP_END_OF_LIST(),
 };
 

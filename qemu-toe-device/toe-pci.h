@@ -21,6 +21,7 @@
 
 #include "hw/pci/pci.h"
 #include "net/net.h"
+#include "qemu/units.h"
 #include "qom/object.h"
 #include "toe_hw.h"
 
@@ -34,6 +35,15 @@ OBJECT_DECLARE_SIMPLE_TYPE(TOEPCIState, TOE_PCI)
  */
 #define TOE_TX_BURST_DEFAULT 32
 #define TOE_CONN_CAPACITY_MAX     65536     /* the engine's limit */
+/*
+ * Bytes the engine may hold for all connections: out-of-order data and
+ * data it received that the host has not taken yet. Past it, the engine
+ * drops what it cannot hold and asks for the connection back
+ * (TOE_UPLOAD_REASM_MEM).
+ */
+#define TOE_MEM_BUDGET_DEFAULT    (64 * MiB)
+#define TOE_MEM_BUDGET_MIN        (64 * KiB)
+#define TOE_MEM_BUDGET_MAX        (1 * GiB)
 
 /* One descriptor ring as the driver configured it. */
 typedef struct TOERing {
@@ -93,6 +103,7 @@ struct TOEPCIState {
     /* Properties. */
     uint32_t conn_capacity;
     uint32_t tx_burst;          /* segments per connection per turn */
+    uint64_t mem_budget;        /* bytes the engine may hold */
 
     /* Register state. */
     uint32_t ctrl;              /* TOE_CTRL_ENABLE only */

@@ -16,8 +16,14 @@
 static void test_identity(void)
 {
     TOETest t;
+    QDict *r;
 
-    toe_start(&t, "conn-capacity=77");
+    toe_start(&t, "conn-capacity=77,mem-budget=1M");
+    r = qtest_qmp(t.qts, "{ 'execute': 'qom-get', 'arguments': {"
+                  " 'path': '/machine/peripheral/toe', 'property':"
+                  " 'mem-budget' } }");
+    g_assert_cmpuint(qdict_get_int(r, "return"), ==, 1024 * 1024);
+    qobject_unref(r);
     g_assert_cmphex(qpci_config_readw(t.dev, PCI_VENDOR_ID), ==,
                     TOE_PCI_VENDOR_ID);
     g_assert_cmphex(qpci_config_readw(t.dev, PCI_DEVICE_ID), ==,
