@@ -123,30 +123,57 @@ static void toe_auto_watch(struct sock *sk, struct toe_sock *ts)
 	toe_auto_note(sk, TOE_POL_WATCHED, 0);
 }
 
-/* Give @sk the ULP and watch it; process context. */
-static void toe_watch_sock(struct sock *sk)
+/*
+ * Give @sk the ULP, unless the lists keep it home, and watch it; its lock
+ * is held (owned, or the spinlock in any context). @state is the state
+ * it has or is about to have (the tracepoint fires before the change).
+ * Return as toe_ulp_attach_atomic().
+ */
+static int toe_auto_attach(struct sock *sk, int state)
 {
-	char name[] = "toe";
+	u64 bytes = toe_auto_bytes(sk);
 	int err;
 
-	if (toe_net_mode(sock_net(sk)) != TOE_MODE_AUTO)
-		return;
+	if (state != TCP_ESTABLISHED || sock_flag(sk, SOCK_DEAD)) {
+		/* Gone before the work item came to it. */
+		if (bytes < READ_ONCE(toe_net(sock_net(sk))->auto_bytes))
+			toe_auto_note(sk, TOE_POL_BELOW_THRESHOLD, bytes);
+		return -ENOTCONN;
+	}
 	if (toe_auto_listed_out(sk, toe_net(sock_net(sk)))) {
 		toe_auto_note(sk, TOE_POL_EXCLUDED, 0);
+		return -EPERM;
+	}
+	err = toe_ulp_attach_atomic(sk);
+	if (!err)
+		toe_auto_watch(sk, toe_sk(sk));
+	return err;
+}
+
+/*
+ * What the probe could not do without sleeping: build the ULP's proto,
+ * then attach as the probe would. A passive connection may still wait in
+ * its listener's accept queue, where only the socket spinlock may be
+ * taken (the listener's close takes no more); one owned by a thread is
+ * an application's, with a file, and is locked the usual way.
+ */
+static void toe_watch_sock(struct sock *sk)
+{
+	if (toe_net_mode(sock_net(sk)) != TOE_MODE_AUTO)
+		return;
+	toe_ulp_prepare(sk);
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		toe_auto_attach(sk, sk->sk_state);
+		bh_unlock_sock(sk);
+		local_bh_enable();
 		return;
 	}
-	err = sk->sk_prot->setsockopt(sk, SOL_TCP, TCP_ULP,
-				      KERNEL_SOCKPTR(name), sizeof(name) - 1);
+	bh_unlock_sock(sk);
+	local_bh_enable();
 	lock_sock(sk);
-	if (err || !toe_sock_is_ours(sk)) {
-		/* Closed already, or another ULP (kTLS): not for the NIC. */
-		if (sk->sk_state != TCP_ESTABLISHED &&
-		    toe_auto_bytes(sk) < READ_ONCE(toe_net(sock_net(sk))->auto_bytes))
-			toe_auto_note(sk, TOE_POL_BELOW_THRESHOLD,
-				      toe_auto_bytes(sk));
-	} else {
-		toe_auto_watch(sk, toe_sk(sk));
-	}
+	toe_auto_attach(sk, sk->sk_state);
 	release_sock(sk);
 }
 
@@ -180,8 +207,13 @@ static void toe_state_probe(void *data, const struct sock *csk,
 	struct toe_watch *w;
 	bool ours;
 
+	/*
+	 * Kernel sockets (NFS, iSCSI, nvme-tcp) and sockets someone hooks
+	 * (sk_user_data) wait on callbacks the ULP does not call on the NIC.
+	 */
 	if (newstate != TCP_ESTABLISHED || sk->sk_protocol != IPPROTO_TCP ||
 	    sk->sk_type != SOCK_STREAM || !sk_fullsock(sk) ||
+	    sk->sk_kern_sock || rcu_access_pointer(sk->sk_user_data) ||
 	    inet_csk(sk)->icsk_ulp_ops ||
 	    toe_net_mode(sock_net(sk)) != TOE_MODE_AUTO)
 		return;
@@ -196,19 +228,8 @@ static void toe_state_probe(void *data, const struct sock *csk,
 	 * tcp_rcv_state_process()) holds its lock.
 	 */
 	sock_owned_by_me(sk);
-	if (toe_auto_listed_out(sk, toe_net(sock_net(sk)))) {
-		toe_auto_note(sk, TOE_POL_EXCLUDED, 0);
+	if (toe_auto_attach(sk, newstate) != -EAGAIN)
 		return;
-	}
-	switch (toe_ulp_attach_atomic(sk)) {
-	case 0:
-		toe_auto_watch(sk, toe_sk(sk));
-		return;
-	case -EAGAIN:
-		break;
-	default:
-		return;
-	}
 	w = kmalloc(sizeof(*w), GFP_ATOMIC);
 	if (!w)
 		return;

@@ -36,8 +36,13 @@
 
 /* How long the L2 receive path may take to drain at a divert. */
 #define TOE_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
-/* ... and the socket's own frames on their way out, at the commit. */
+/*
+ * ... and the socket's own frames on their way out: before the divert,
+ * and again at the commit, while the device holds the peer's frames, for
+ * what the backlog sent meanwhile.
+ */
 #define TOE_TX_DRAIN_TIMEOUT	msecs_to_jiffies(1000)
+#define TOE_TX_DRAIN_HELD	msecs_to_jiffies(200)
 
 /**
  * toe_route_priv() - the TOE NIC a socket's route leaves through.
@@ -423,9 +428,9 @@ static int toe_offload_take_late(struct toe_sock *ts, u32 from, u8 **pre,
  * overtake them: an older TSval arriving after a newer one is a PAWS
  * reject at the peer.
  */
-static int toe_drain_tx(struct sock *sk)
+static int toe_drain_tx(struct sock *sk, unsigned long timeout)
 {
-	unsigned long end = jiffies + TOE_TX_DRAIN_TIMEOUT;
+	unsigned long end = jiffies + timeout;
 
 	while (refcount_read(&sk->sk_wmem_alloc) > 1) {
 		if (time_after(jiffies, end))
@@ -470,7 +475,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 			goto out;
 		}
 	}
-	if (toe_drain_tx(sk)) {
+	if (toe_drain_tx(sk, TOE_TX_DRAIN_HELD)) {
 		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
 		goto out;
 	}
@@ -637,6 +642,12 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	err = toe_offload_prepare(ts, &tcb, &pre, &pre_len);
 	if (err)
 		goto err_free;
+
+	/* With the socket locked, the kernel's TCP sends nothing more. */
+	if (toe_drain_tx(sk, TOE_TX_DRAIN_TIMEOUT)) {
+		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
+		goto err_free;
+	}
 
 	/* Phase one: the device holds the frames from now on. */
 	t = ts->cmd_buf;

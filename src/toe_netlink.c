@@ -136,10 +136,6 @@ static int toe_nl_attach(struct sock *sk, struct genl_info *info)
 
 	if (toe_sock_is_ours(sk))
 		return 0;
-	if (!sk->sk_socket) {
-		NL_SET_ERR_MSG(info->extack, "the socket is not open");
-		return -ENOTCONN;
-	}
 	err = sk->sk_prot->setsockopt(sk, SOL_TCP, TCP_ULP,
 				      KERNEL_SOCKPTR(name), sizeof(name) - 1);
 	if (!err)
@@ -167,6 +163,19 @@ static int toe_nl_move(struct sk_buff *skb, struct genl_info *info,
 		NL_SET_ERR_MSG(info->extack,
 			       "another user's socket: needs CAP_NET_ADMIN");
 		err = -EPERM;
+		goto out;
+	}
+	/*
+	 * Not accepted yet (the policy may have given it the ULP): in its
+	 * listener's queue a socket may not be locked the usual way, as
+	 * the listener's close takes only its spinlock. It cannot have
+	 * moved, so there is nothing to bring home either.
+	 */
+	if (!sk->sk_socket) {
+		if (offload) {
+			NL_SET_ERR_MSG(info->extack, "the socket is not open");
+			err = -ENOTCONN;
+		}
 		goto out;
 	}
 	if (offload)

@@ -95,6 +95,17 @@ static int toe_sysctl_rules(struct ctl_table *table, int write, void *buffer,
 		err = proc_dostring(&tmp, 0, buffer, lenp, ppos);
 		goto out;
 	}
+	/*
+	 * A list is written whole, in one write(): a piece of one would
+	 * replace the list, and a longer one would be cut where it still
+	 * parses (rport=4430 as rport=443).
+	 */
+	if (*ppos || *lenp >= TOE_RULES_TEXT_MAX) {
+		pr_warn_ratelimited("toe: net.toe.%s is written whole, in one write of less than %u bytes\n",
+				    table->procname, TOE_RULES_TEXT_MAX);
+		err = -EINVAL;
+		goto out;
+	}
 	err = proc_dostring(&tmp, 1, buffer, lenp, ppos);
 	if (err)
 		goto out;

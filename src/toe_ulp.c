@@ -859,6 +859,18 @@ static int toe_ulp_init(struct sock *sk)
 }
 
 /**
+ * toe_ulp_prepare() - build the ULP's proto for a socket's proto, so that
+ * toe_ulp_attach_atomic() can attach it.
+ * @sk: the socket
+ *
+ * Context: process; may sleep.
+ */
+void toe_ulp_prepare(struct sock *sk)
+{
+	toe_build_proto(sk, toe_family(sk));
+}
+
+/**
  * toe_ulp_attach_atomic() - give a socket the ULP where it becomes
  * ESTABLISHED, as setsockopt(TCP_ULP) would.
  * @sk: the socket, locked by whoever changes its state (often softirq)
@@ -917,7 +929,14 @@ static void toe_ulp_release(struct sock *sk)
 	struct toe_sock *ts = toe_sk(sk);
 
 	if (ts) {
-		rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, NULL);
+		/*
+		 * A connection the policy gave the ULP in its listener's
+		 * accept queue is destroyed without our close when the
+		 * listener closes first: its proto must not stay ours, as
+		 * what frees the socket later reads it and the module may
+		 * be gone by then.
+		 */
+		toe_sock_detach(sk, ts);
 		toe_sock_free(ts);
 	}
 }
