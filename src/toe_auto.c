@@ -12,10 +12,10 @@
  * The probe runs in the caller's context (often softirq, the socket
  * locked) and attaches the ULP there, before the application can have a
  * thread inside the kernel's TCP calls (which would keep the connection
- * from moving while it sleeps there); the first socket of a family, whose
- * proto copy must be built under a mutex, is done by a work item. The
- * watched socket then costs one comparison per send and receive until it
- * has moved auto_bytes either way.
+ * from moving while it sleeps there, or, woken to find the lock taken by
+ * a move, miss what arrives on the NIC). The watched socket then costs
+ * one comparison per send and receive until it has moved auto_bytes
+ * either way.
  *
  * Deciding. The decision (toe_policy_decide()) is taken in the
  * application's own send or receive, with the socket locked, in process
@@ -27,8 +27,6 @@
  * queued to that socket's upload_work (toe_sock_queue_upload()), as the
  * NIC's own requests are.
  */
-#include <linux/llist.h>
-#include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include <net/tcp.h>
@@ -104,12 +102,6 @@ static bool toe_auto_listed_out(struct sock *sk, struct toe_net *tn)
 	return out;
 }
 
-struct toe_watch {
-	struct llist_node node;
-	struct sock *sk;
-};
-
-static LLIST_HEAD(toe_watch_list);
 static struct tracepoint *toe_state_tp;
 
 /* Watch @sk, which has the ULP now; its lock is held. */
@@ -125,21 +117,14 @@ static void toe_auto_watch(struct sock *sk, struct toe_sock *ts)
 
 /*
  * Give @sk the ULP, unless the lists keep it home, and watch it; its lock
- * is held (owned, or the spinlock in any context). @state is the state
- * it has or is about to have (the tracepoint fires before the change).
- * Return as toe_ulp_attach_atomic().
+ * is held. Return as toe_ulp_attach_atomic().
  */
-static int toe_auto_attach(struct sock *sk, int state)
+static int toe_auto_attach(struct sock *sk)
 {
-	u64 bytes = toe_auto_bytes(sk);
 	int err;
 
-	if (state != TCP_ESTABLISHED || sock_flag(sk, SOCK_DEAD)) {
-		/* Gone before the work item came to it. */
-		if (bytes < READ_ONCE(toe_net(sock_net(sk))->auto_bytes))
-			toe_auto_note(sk, TOE_POL_BELOW_THRESHOLD, bytes);
+	if (sock_flag(sk, SOCK_DEAD))
 		return -ENOTCONN;
-	}
 	if (toe_auto_listed_out(sk, toe_net(sock_net(sk)))) {
 		toe_auto_note(sk, TOE_POL_EXCLUDED, 0);
 		return -EPERM;
@@ -151,60 +136,16 @@ static int toe_auto_attach(struct sock *sk, int state)
 }
 
 /*
- * What the probe could not do without sleeping: build the ULP's proto,
- * then attach as the probe would. A passive connection may still wait in
- * its listener's accept queue, where only the socket spinlock may be
- * taken (the listener's close takes no more); one owned by a thread is
- * an application's, with a file, and is locked the usual way.
- */
-static void toe_watch_sock(struct sock *sk)
-{
-	if (toe_net_mode(sock_net(sk)) != TOE_MODE_AUTO)
-		return;
-	toe_ulp_prepare(sk);
-	local_bh_disable();
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		toe_auto_attach(sk, sk->sk_state);
-		bh_unlock_sock(sk);
-		local_bh_enable();
-		return;
-	}
-	bh_unlock_sock(sk);
-	local_bh_enable();
-	lock_sock(sk);
-	toe_auto_attach(sk, sk->sk_state);
-	release_sock(sk);
-}
-
-static void toe_watch_work_fn(struct work_struct *work)
-{
-	struct llist_node *list = llist_del_all(&toe_watch_list);
-	struct toe_watch *w, *tmp;
-
-	llist_for_each_entry_safe(w, tmp, llist_reverse_order(list), node) {
-		toe_watch_sock(w->sk);
-		sock_put(w->sk);
-		kfree(w);
-	}
-}
-
-static DECLARE_WORK(toe_watch_work, toe_watch_work_fn);
-
-/*
  * The inet_sock_set_state probe, in the context that changes the state
- * (often softirq), with the socket locked there. A connection of an auto
+ * (often softirq), with the socket locked there: a connection of an auto
  * namespace through a TOE NIC gets the ULP at once, before its
- * application can call into the kernel's TCP; where that cannot be done
- * without sleeping (the ULP's proto for it is not built yet), a work item
- * does it.
+ * application can call into the kernel's TCP.
  */
 static void toe_state_probe(void *data, const struct sock *csk,
 			    const int oldstate, const int newstate)
 {
 	struct sock *sk = (struct sock *)csk;
 	struct dst_entry *dst;
-	struct toe_watch *w;
 	bool ours;
 
 	/*
@@ -225,18 +166,14 @@ static void toe_state_probe(void *data, const struct sock *csk,
 		return;
 	/*
 	 * What makes a TCP socket ESTABLISHED (tcp_finish_connect(),
-	 * tcp_rcv_state_process()) holds its lock.
+	 * tcp_rcv_state_process()) holds its lock. A socket whose proto is
+	 * not the kernel's own (sockmap) is left alone (-EAGAIN): attaching
+	 * later, from process context, could find an application thread
+	 * already asleep in the kernel's recvmsg(), which would miss what
+	 * arrives on the NIC.
 	 */
 	sock_owned_by_me(sk);
-	if (toe_auto_attach(sk, newstate) != -EAGAIN)
-		return;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
-	if (!w)
-		return;
-	sock_hold(sk);
-	w->sk = sk;
-	llist_add(&w->node, &toe_watch_list);
-	schedule_work(&toe_watch_work);
+	toe_auto_attach(sk);
 }
 
 static void toe_find_state_tp(struct tracepoint *tp, void *priv)
@@ -553,12 +490,11 @@ int toe_auto_init(void)
 }
 
 /**
- * toe_auto_exit() - stop watching; no probe or queued watch is left.
+ * toe_auto_exit() - stop watching; no probe is running when it returns.
  */
 void toe_auto_exit(void)
 {
 	if (toe_state_tp)
 		tracepoint_probe_unregister(toe_state_tp, toe_state_probe, NULL);
 	tracepoint_synchronize_unregister();
-	flush_work(&toe_watch_work);
 }

@@ -186,7 +186,6 @@ int toe_ulp_register(void);
 void toe_ulp_unregister(void);
 bool toe_sock_is_ours(const struct sock *sk);
 bool toe_sock_graft(struct sock *sk, struct toe_sock *ts);
-void toe_ulp_prepare(struct sock *sk);
 int toe_ulp_attach_atomic(struct sock *sk);
 void toe_sock_wake(struct sock *sk, __poll_t mask);
 

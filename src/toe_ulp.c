@@ -752,10 +752,8 @@ static void toe_build_ops(struct proto_ops *ops,
 }
 
 /* Build the family's proto once per base proto, as kTLS does. */
-static void toe_build_proto(struct sock *sk, int fam)
+static void toe_build_proto_from(int fam, const struct proto *prot)
 {
-	const struct proto *prot = READ_ONCE(sk->sk_prot);
-
 	/* Pairs with the release below: the copy is whole once seen. */
 	if (likely(smp_load_acquire(&saved_prots[fam]) == prot))
 		return;
@@ -766,6 +764,11 @@ static void toe_build_proto(struct sock *sk, int fam)
 		smp_store_release(&saved_prots[fam], prot);
 	}
 	mutex_unlock(&toe_prot_mutex);
+}
+
+static void toe_build_proto(struct sock *sk, int fam)
+{
+	toe_build_proto_from(fam, READ_ONCE(sk->sk_prot));
 }
 
 /* ... and its proto_ops once per base proto_ops. */
@@ -859,18 +862,6 @@ static int toe_ulp_init(struct sock *sk)
 }
 
 /**
- * toe_ulp_prepare() - build the ULP's proto for a socket's proto, so that
- * toe_ulp_attach_atomic() can attach it.
- * @sk: the socket
- *
- * Context: process; may sleep.
- */
-void toe_ulp_prepare(struct sock *sk)
-{
-	toe_build_proto(sk, toe_family(sk));
-}
-
-/**
  * toe_ulp_attach_atomic() - give a socket the ULP where it becomes
  * ESTABLISHED, as setsockopt(TCP_ULP) would.
  * @sk: the socket, locked by whoever changes its state (often softirq)
@@ -881,9 +872,10 @@ void toe_ulp_prepare(struct sock *sk)
  * tcp_set_ulp() does, done without sleeping: the module reference it
  * takes is dropped by tcp_cleanup_ulp() when the socket is destroyed.
  *
- * Return: 0; -EAGAIN if the ULP's proto for this socket's proto is not
- * built yet (toe_ulp_init() builds it, in process context); -EEXIST if
- * the socket has a ULP; -ENODEV or -ENOMEM.
+ * Return: 0; -EAGAIN if the ULP has no proto built for this socket's
+ * proto (toe_ulp_register() builds them for tcp_prot and tcpv6_prot;
+ * another, such as sockmap's, only setsockopt(TCP_ULP) can take);
+ * -EEXIST if the socket has a ULP; -ENODEV or -ENOMEM.
  */
 int toe_ulp_attach_atomic(struct sock *sk)
 {
@@ -951,6 +943,11 @@ static struct tcp_ulp_ops toe_ulp_ops __read_mostly = {
 
 int toe_ulp_register(void)
 {
+	/* Built before any socket needs them: the policy attaches in softirq. */
+	toe_build_proto_from(TOE_V4, &tcp_prot);
+#if IS_REACHABLE(CONFIG_IPV6)
+	toe_build_proto_from(TOE_V6, &tcpv6_prot);
+#endif
 	return tcp_register_ulp(&toe_ulp_ops);
 }
 
