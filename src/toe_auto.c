@@ -284,13 +284,13 @@ void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
 	toe_net_conf(tn, &conf);
 	c.nic_conns = atomic_read(&priv->n_conns);
 	c.nic_capacity = priv->conn_capacity;
-	toe_auto_idlest(priv, &c.victim_idle_ms);
-	v = toe_policy_decide(&conf, &c);
 	limit = toe_policy_limit(conf.max_conns, c.nic_capacity);
+	/* The walk over the NIC's connections only when it is full. */
+	victim = c.nic_conns >= limit ?
+		 toe_auto_idlest(priv, &c.victim_idle_ms) : NULL;
+	v = toe_policy_decide(&conf, &c);
 	if (v == TOE_VERDICT_EVICT) {
-		victim = toe_auto_idlest(priv, &c.victim_idle_ms);
-		if (victim && c.victim_idle_ms >= conf.evict_idle_ms &&
-		    toe_sock_queue_upload(victim, TOE_UPLOAD_WHY_EVICT))
+		if (toe_sock_queue_upload(victim, TOE_UPLOAD_WHY_EVICT))
 			ts->pol_next = jiffies + TOE_RETRY_EVICT;
 		else
 			v = TOE_VERDICT_NIC_FULL;
