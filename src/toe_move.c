@@ -494,7 +494,15 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	req->rcv_buf = cpu_to_le64(ts->rcv.dma);
 	req->snd_buf_size = cpu_to_le32(ts->snd.size);
 	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
-	req->rcv_space = cpu_to_le32(ts->rcv.size);
+	/*
+	 * The engine gets the space the kernel promised the peer, no more:
+	 * the ring's rounding up is kept back (ts->rcv_deficit) until the
+	 * application reads as much of what the ULP holds. What the NIC
+	 * holds and lets the peer send then never exceeds what the kernel
+	 * held and had let it send, as the kernel's receive buffer bounded.
+	 */
+	ts->rcv_deficit = ts->rcv.size - min(need, ts->rcv.size);
+	req->rcv_space = cpu_to_le32(ts->rcv.size - ts->rcv_deficit);
 	req->snd_base = cpu_to_le32(ts->snd.base);
 	req->rcv_base = cpu_to_le32(ts->rcv.base);
 	ts->status = ts->cmd_buf + TOE_SOCK_STATUS_OFF;
@@ -700,9 +708,11 @@ err_free:
  * @tcb: the state to go on from: the device's at an upload, the host's
  *	own after a reset (toe_failover_tcb())
  *
- * The data the application has not read, [ts->copied, rcv_nxt) less a
- * FIN, stays with the ULP after what it held already; the kernel's TCP
- * is restored from @tcb with the send ring's data.
+ * The kernel's TCP is restored from @tcb with the send ring's data, and
+ * the data the application has not read (what the ULP held, then
+ * [ts->copied, rcv_nxt) less a FIN) goes into its receive queue, where
+ * the receive window counts it. Only if the kernel cannot take it (no
+ * memory) does the ULP keep it.
  *
  * Return: 0, -EPROTO if @tcb is not this connection moved on, or the
  * errno of a failed copy or restore; the caller then resets the socket.
@@ -711,6 +721,8 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 		       const struct toe_tcb *tcb)
 {
 	u32 unread, first, at, pre_len;
+	struct kvec vec[3];
+	bool taken;
 	u8 *pre;
 	int err;
 
@@ -726,22 +738,36 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	unread = tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied;
 	at = toe_buf_off(&ts->rcv, ts->copied);
 	first = min(unread, ts->rcv.size - at);
-	pre = toe_pre_join(ts, ts->rcv.data + at, first, ts->rcv.data,
-			   unread - first, &pre_len, &err);
-	if (err)
-		return err;
-	kvfree(ts->pre);
-	ts->pre = pre;
-	ts->pre_len = pre_len;
-	ts->pre_off = 0;
+	/* Unread: what the ULP still holds, then the receive ring's. */
+	vec[0].iov_base = ts->pre + ts->pre_off;
+	vec[0].iov_len = ts->pre_len - ts->pre_off;
+	vec[1].iov_base = ts->rcv.data + at;
+	vec[1].iov_len = first;
+	vec[2].iov_base = ts->rcv.data;
+	vec[2].iov_len = unread - first;
 
-	err = toe_tcp_restore(sk, tcb, &ts->snd);
+	err = toe_tcp_restore(sk, tcb, &ts->snd, vec, ARRAY_SIZE(vec),
+			      vec[0].iov_len + unread, &taken);
 	if (err) {
 		netdev_warn(ts->priv->netdev,
 			    "conn %u: the kernel did not take the send data back (%d)\n",
 			    ts->conn_id, err);
 		return err;
 	}
+	if (taken) {
+		pre = NULL;
+		pre_len = 0;
+	} else {
+		/* Short of memory: the ULP serves it, outside the window. */
+		pre = toe_pre_join(ts, vec[1].iov_base, first, vec[2].iov_base,
+				   unread - first, &pre_len, &err);
+		if (err)
+			return err;
+	}
+	kvfree(ts->pre);
+	ts->pre = pre;
+	ts->pre_len = pre_len;
+	ts->pre_off = 0;
 	spin_lock_bh(&ts->lock);
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);

@@ -72,10 +72,16 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  * @write_seq: end of what the application wrote; socket lock
  * @copied: next byte the application reads from @rcv; socket lock
  * @pre: data the kernel had received and the application had not read
- *	when the socket moved (and, after an upload, what it had not read
- *	from @rcv): served before anything else; socket lock
+ *	when the socket went to the NIC (after an upload, only if the
+ *	kernel had no memory to take it back): served before anything
+ *	else; socket lock
  * @pre_len: bytes in @pre
  * @pre_off: bytes of @pre already read
+ * @rcv_deficit: receive ring space kept from the engine at the offload
+ *	(beyond the window the kernel had promised); given to it as the
+ *	application reads @pre, so that @pre, @rcv and the engine's window
+ *	together never exceed what the kernel held and promised; socket
+ *	lock
  * @rcv_freed_unposted: receive ring bytes the application freed and the
  *	device was not told of (the command ring was full); socket lock
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
@@ -133,6 +139,7 @@ struct toe_sock {
 	u8 *pre;
 	u32 pre_len;
 	u32 pre_off;
+	u32 rcv_deficit;
 	u32 rcv_freed_unposted;
 	int kernel_ops;
 	int waiters;
@@ -271,6 +278,7 @@ int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 			    u32 write_seq);
 int toe_tcp_take_unread(struct sock *sk, u32 from, u8 **buf, u32 *len);
 int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
-		    const struct toe_buf *snd);
+		    const struct toe_buf *snd, const struct kvec *unread,
+		    unsigned long nr, size_t unread_len, bool *unread_taken);
 
 #endif /* _TOE_SOCK_H */

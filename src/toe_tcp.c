@@ -252,25 +252,115 @@ static int toe_tcp_queue(struct sock *sk, const struct toe_buf *b, u32 seq,
 	return ret == len ? 0 : -ENOBUFS;
 }
 
+/*
+ * toe_tcp_restore_rcvq() - give the kernel's TCP the unread data back.
+ * @sk: the socket, locked, its receive sequence restored
+ * @vec: the data, in stream order: what the application has not read,
+ *	ending at tcp_sk(sk)->rcv_nxt less a FIN
+ * @nr: entries in @vec
+ * @len: bytes in @vec
+ * @fin: tcp_sk(sk)->rcv_nxt counts the peer's FIN after the data
+ *
+ * The data goes into the receive queue as TCP_REPAIR's receive queue
+ * takes it, charged to the socket like any received data: the kernel's
+ * receive window then counts it, and the peer cannot send more than the
+ * socket buffers (toe_sock.pre, outside that count, grew by a window at
+ * every move before this). The receive buffer grows, unless the
+ * application set it, to hold the data and what the NIC's window still
+ * lets the peer send: the kernel does not drop data the peer was told it
+ * could send.
+ *
+ * Return: 0, or -ENOMEM (the receive queue is then empty again, as it
+ * was: the caller keeps the data itself).
+ */
+static int toe_tcp_restore_rcvq(struct sock *sk, const struct kvec *vec,
+				unsigned long nr, size_t len, bool fin)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 end = tp->rcv_nxt - fin, start = end - len;
+	u64 bytes_received = tp->bytes_received;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	int rcvbuf = sk->sk_rcvbuf, want;
+	int ret = 0;
+
+	sock_owned_by_me(sk);
+	if (!len)
+		return 0;
+	/* The repair queue starts at rcv_nxt; copied_seq goes with it. */
+	WRITE_ONCE(tp->rcv_nxt, start);
+	WRITE_ONCE(tp->copied_seq, start);
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, vec, nr, len);
+	/* Never pruned for being over the buffer while it is filled. */
+	WRITE_ONCE(sk->sk_rcvbuf, INT_MAX);
+	tp->repair = 1;
+	tp->repair_queue = TCP_RECV_QUEUE;
+	while (msg_data_left(&msg)) {
+		/* One skb of at most MAX_SKB_FRAGS pages at a time. */
+		ret = tcp_sendmsg_locked(sk, &msg, msg_data_left(&msg));
+		if (ret <= 0)
+			break;
+	}
+	tp->repair = 0;
+	tp->repair_queue = TCP_NO_QUEUE;
+	/* The data were counted when the NIC received them. */
+	tp->bytes_received = bytes_received;
+
+	if (tp->rcv_nxt != end) {
+		__skb_queue_purge(&sk->sk_receive_queue);
+		sk_mem_reclaim(sk);
+		WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+		WRITE_ONCE(tp->rcv_nxt, end + fin);
+		WRITE_ONCE(tp->copied_seq, end + fin);
+		return ret < 0 ? ret : -ENOMEM;
+	}
+	WRITE_ONCE(tp->rcv_nxt, end + fin);
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		/*
+		 * What is queued, and two bytes for each of the window
+		 * still open, as tcp_win_from_space() counts: the truesize
+		 * of what arrives is more than its data. The NIC held and
+		 * promised no more than the kernel had (see
+		 * toe_sock.rcv_deficit), which the kernel's buffer bounded,
+		 * so this seldom grows it; and never past tcp_rmem[2] and
+		 * twice a full ring.
+		 */
+		want = min_t(u64, (u64)atomic_read(&sk->sk_rmem_alloc) +
+			     2ULL * tcp_receive_window(tp),
+			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) +
+			     2ULL * TOE_SOCK_BUF_MAX);
+		rcvbuf = max(rcvbuf, want);
+	}
+	WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	return 0;
+}
+
 /**
  * toe_tcp_restore() - put the kernel's TCP back in charge of a socket.
  * @sk: the socket, locked, as toe_tcp_quiesce() left it
  * @tcb: the state the NIC gave back
  * @snd: the send ring, holding [tcb->snd_una, tcb->write_seq)
+ * @unread: what the application has not read, up to tcb->rcv_nxt less a
+ *	FIN, in stream order
+ * @nr: entries in @unread
+ * @unread_len: bytes in @unread
+ * @unread_taken: out: the receive queue took @unread
  *
  * Sequence numbers, windows, timestamps, RTT, RTO and congestion state
  * come from @tcb. What the NIC had sent and not had acknowledged goes
  * back into the retransmission queue as already sent (TCP_REPAIR's way),
  * what it had not sent into the write queue, which the kernel sends.
- * Received data the application has not read is not the kernel's: the
- * caller keeps it in toe_sock.pre, so the receive queue starts empty at
- * tcb->rcv_nxt.
+ * The data the application has not read goes into the receive queue
+ * first, so that the first segment the kernel sends offers a window that
+ * counts it.
  *
  * Return: 0, or -ENOBUFS/-ENOMEM if the kernel would not take the send
  * data back (the socket is then unusable and the caller resets it).
+ * *@unread_taken says whether the receive queue took @unread; if not (no
+ * memory), it is empty and the caller keeps the data.
  */
 int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
-		    const struct toe_buf *snd)
+		    const struct toe_buf *snd, const struct kvec *unread,
+		    unsigned long nr, size_t unread_len, bool *unread_taken)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -334,6 +424,9 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 	if (icsk->icsk_ca_ops->set_state)
 		icsk->icsk_ca_ops->set_state(sk, TCP_CA_Open);
 	icsk->icsk_ca_state = TCP_CA_Open;
+
+	*unread_taken = !toe_tcp_restore_rcvq(sk, unread, nr, unread_len,
+					      tcb->state == TCP_CLOSE_WAIT);
 
 	/*
 	 * The sent part, as already sent; the rest, to be sent. A shutdown

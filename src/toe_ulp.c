@@ -283,6 +283,16 @@ static void toe_recv_freed(struct toe_sock *ts, u32 n)
 		ts->rcv_freed_unposted = n;
 }
 
+/* The application read @n bytes of ts->pre: the engine may take as many. */
+static void toe_recv_pre_freed(struct toe_sock *ts, u32 n)
+{
+	n = min(n, ts->rcv_deficit);
+	if (!n || !toe_on_nic(ts))
+		return;
+	ts->rcv_deficit -= n;
+	toe_recv_freed(ts, n);
+}
+
 /* Is there anything for a reader where the connection is now? */
 static bool toe_recv_ready(struct sock *sk, struct toe_sock *ts)
 {
@@ -321,6 +331,8 @@ static int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 				 peek);
 		if (n < 0)
 			break;
+		if (n && !peek)
+			toe_recv_pre_freed(ts, n);
 		copied += n;
 		if (copied == len || (peek && copied))
 			break;

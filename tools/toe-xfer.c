@@ -91,6 +91,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -125,6 +126,7 @@ struct xfer {
 	uint64_t next_move_at;	/* ... so the next one is due here */
 	uint64_t *move_ns[2];	/* [0] uploads, [1] offloads, in ns */
 	int nmoves[2];
+	int unread_max;		/* most bytes unread (SIOCINQ) after a move */
 	int io;			/* enum io_mode */
 	int retries;		/* moves refused for now, tried again */
 	uint64_t offload_rx;	/* --offload-at-rx: 0 never */
@@ -280,6 +282,15 @@ static void print_tcp_info(struct xfer *x, const char *when)
 		(unsigned long long)ti.tcpi_bytes_received);
 }
 
+/* What the socket holds unread (SIOCINQ) after a move, the most so far. */
+static void note_unread(struct xfer *x)
+{
+	int n;
+
+	if (!ioctl(x->fd, FIONREAD, &n) && n > x->unread_max)
+		x->unread_max = n;
+}
+
 /*
  * One move. EAGAIN (out-of-order data held by the kernel) and EBUSY say
  * "not now": the move is tried again before the next chunk.
@@ -298,6 +309,7 @@ static void toe_move(struct xfer *x, int on)
 			(unsigned long long)x->sent, strerror(errno));
 	} else if (x->move_ns[on]) {
 		x->move_ns[on][x->nmoves[on]++] = now_ns() - t0;
+		note_unread(x);
 	} else if (!on) {
 		print_tcp_info(x, "after_upload");
 	}
@@ -444,6 +456,9 @@ static void report_moves(struct xfer *x, int on)
 
 	if (!n)
 		return;
+	if (on)
+		fprintf(stderr, "toe-xfer: unread after a move: at most %d bytes\n",
+			x->unread_max);
 	qsort(x->move_ns[on], n, sizeof(uint64_t), cmp_u64);
 	fprintf(stderr, "toe-xfer: %d %s: median %.1f us, worst %.1f us\n",
 		n, on ? "offloads" : "uploads",

@@ -165,6 +165,17 @@ xfer "IPv4 $MOVE_XFER each way, $MOVES moves" $TOE_PEER_V4:5018 "$MOVE_XFER" "$M
 [ "$(info_field offloads)" = $cycles ] && [ "$(info_field uploads)" = $cycles ]
 log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves: TOE_INFO counts $cycles offloads and uploads"
 grep -a 'offloads: median\|uploads: median' /tmp/xfer.err | sed 's/^toe-xfer: /GUEST_MOVES /'
+# The data the application has not read goes back into the kernel's
+# receive queue at each upload, where the window counts it, and the NIC
+# lets the peer send no more than the kernel had: however many moves, what
+# waits unread stays within the kernel's largest receive buffer and one
+# NIC ring (4 MiB). (It grew by a window at every move when the module
+# kept it aside.)
+rmem_max=$(awk '{ print $3 }' /proc/sys/net/ipv4/tcp_rmem)
+unread=$(sed -n 's/^toe-xfer: unread after a move: at most \([0-9]*\) bytes$/\1/p' /tmp/xfer.err)
+echo "GUEST_UNREAD_MAX ${unread:-none} (tcp_rmem[2] $rmem_max)"
+[ -n "$unread" ] && [ "$unread" -le $((rmem_max + (4 << 20))) ]
+log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves: unread data within tcp_rmem[2] and a ring"
 
 # A connection whose route does not leave through the NIC stays where it
 # is: TOE_OFFLOAD fails with ENODEV and the stream is unharmed.
