@@ -435,6 +435,13 @@ enum toe_cong_algo {
 #define TOE_CS_KEEPALIVE	(1u << 4)	/* SO_KEEPALIVE */
 #define TOE_CS_FIN_SENT		(1u << 5)	/* our FIN is at write_seq - 1 */
 #define TOE_CS_FIN_RCVD		(1u << 6)	/* peer's FIN is at rcv_nxt - 1 */
+/*
+ * Data came that was not acknowledged yet (a delayed ACK was due): the
+ * side that takes the connection sends the ACK at once. Without it, a
+ * peer that had sent up to the window's edge hears nothing until its
+ * retransmission timer fires.
+ */
+#define TOE_CS_ACK_OWED		(1u << 7)
 
 struct toe_conn_state {
 	__le16 version;		/* TOE_CONN_STATE_VERSION */

@@ -205,6 +205,8 @@ void toe_tcb_capture(struct sock *sk, struct toe_tcb *tcb)
 		tcb->flags |= TOE_CS_NODELAY;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		tcb->flags |= TOE_CS_KEEPALIVE;
+	if (inet_csk_ack_scheduled(sk))
+		tcb->flags |= TOE_CS_ACK_OWED;
 
 	tcb->snd_una = tp->snd_una;
 	tcb->snd_nxt = tp->snd_nxt;

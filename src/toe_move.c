@@ -768,6 +768,9 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	ts->pre = pre;
 	ts->pre_len = pre_len;
 	ts->pre_off = 0;
+	/* The engine owed the peer an ACK: the kernel sends it. */
+	if (tcb->flags & TOE_CS_ACK_OWED)
+		__tcp_send_ack(sk, tcp_sk(sk)->rcv_nxt);
 	spin_lock_bh(&ts->lock);
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);

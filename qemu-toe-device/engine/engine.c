@@ -264,7 +264,7 @@ static bool state_valid(const struct toe_conn_state *st)
 		return false;
 	if (flags & ~(TOE_CS_SACK_OK | TOE_CS_TSTAMP_OK | TOE_CS_WSCALE_OK |
 		      TOE_CS_NODELAY | TOE_CS_KEEPALIVE | TOE_CS_FIN_SENT |
-		      TOE_CS_FIN_RCVD))
+		      TOE_CS_FIN_RCVD | TOE_CS_ACK_OWED))
 		return false;
 	if (st->snd_wscale > TOE_MAX_WSCALE || st->rcv_wscale > TOE_MAX_WSCALE ||
 	    (!(flags & TOE_CS_WSCALE_OK) && (st->snd_wscale || st->rcv_wscale)))
@@ -469,7 +469,8 @@ int toe_engine_adopt(struct toe_engine *eng, const struct toe_conn_state *st,
 	 * probe, which backs off to seconds.
 	 */
 	old_wnd = c->rcv_adv - c->rcv_nxt;
-	if (old_wnd < c->mss && toe_rcv_wnd_avail(c) >= c->mss)
+	if ((old_wnd < c->mss && toe_rcv_wnd_avail(c) >= c->mss) ||
+	    (flags & TOE_CS_ACK_OWED))
 		c->ack_now = true;
 	toe_output(eng, c, now_us);
 	id = c->id;
@@ -571,6 +572,8 @@ int toe_engine_upload(struct toe_engine *eng, int id,
 		flags |= TOE_CS_FIN_SENT;
 	if (c->fin_rcvd)
 		flags |= TOE_CS_FIN_RCVD;
+	if (c->ack_pending || c->ack_now)
+		flags |= TOE_CS_ACK_OWED;
 	st->flags = htole32(flags);
 
 	st->snd_una = htole32(c->snd_una);

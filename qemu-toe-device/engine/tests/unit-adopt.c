@@ -340,6 +340,23 @@ static void opens_closed_window(void)
 	EXPECT_NO_PKT(f);
 }
 
+/*
+ * The host's stack owed the peer an ACK (a delayed ACK was due): the
+ * engine sends it at once, with nothing else.
+ */
+static void pays_owed_ack(void)
+{
+	struct fx *f = fx_new();
+	struct toe_conn_state st;
+
+	fx_state(f, &st, 4);
+	st.flags = htole32(le32toh(st.flags) | TOE_CS_ACK_OWED);
+	if (!EXPECT(fx_adopt(f, &st) >= 0))
+		return;
+	EXPECT_PKT(f, TF_ACK, FX_ISS, FX_IRS, 0);
+	EXPECT_NO_PKT(f);
+}
+
 /* Adopting says nothing on the wire when nothing is owed. */
 static void silent(void)
 {
@@ -517,6 +534,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(accepts_fin_wait2),
 	UNIT_CASE(silent),
 	UNIT_CASE(opens_closed_window),
+	UNIT_CASE(pays_owed_ack),
 	UNIT_CASE(keeps_state),
 	UNIT_CASE(eexist),
 	UNIT_CASE(enospc),

@@ -320,6 +320,35 @@ static void state_matches(void)
 	EXPECT_NO_PKT(f);
 }
 
+/*
+ * One segment in, its ACK delayed: the state says an ACK is owed, so the
+ * host's stack sends it. Once the delayed ACK has gone, nothing is owed.
+ */
+static void ack_owed(void)
+{
+	struct toe_engine_upload res;
+	struct toe_conn_state st;
+	struct fx *f = fx_setup(4);
+
+	if (!f)
+		return;
+	fx_send_peer(f, 1000);
+	EXPECT_NO_PKT(f);
+	if (!EXPECT_EQ(toe_engine_upload(f->eng, f->id, &st, &res, f->now), 0))
+		return;
+	EXPECT(le32toh(st.flags) & TOE_CS_ACK_OWED);
+
+	f = fx_setup(4);
+	if (!f)
+		return;
+	fx_send_peer(f, 1000);
+	fx_run(f, 200000);
+	EXPECT_PKT(f, TF_ACK, FX_ISS, FX_IRS + 1000, 0);
+	if (!EXPECT_EQ(toe_engine_upload(f->eng, f->id, &st, &res, f->now), 0))
+		return;
+	EXPECT(!(le32toh(st.flags) & TOE_CS_ACK_OWED));
+}
+
 /* After upload the id is free and the 4-tuple is not the engine's. */
 static void tuple_released(void)
 {
@@ -745,6 +774,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(req_capacity),
 	UNIT_CASE(state_matches),
 	UNIT_CASE(tuple_released),
+	UNIT_CASE(ack_owed),
 	UNIT_CASE(roundtrip),
 	UNIT_CASE(roundtrip_full_inflight_fin),
 	UNIT_CASE(held_delivered),
