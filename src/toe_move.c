@@ -495,13 +495,13 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	req->snd_buf_size = cpu_to_le32(ts->snd.size);
 	req->rcv_buf_size = cpu_to_le32(ts->rcv.size);
 	/*
-	 * The engine gets the space the kernel promised the peer, no more:
-	 * the ring's rounding up is kept back (ts->rcv_deficit) until the
-	 * application reads as much of what the ULP holds. What the NIC
-	 * holds and lets the peer send then never exceeds what the kernel
-	 * held and had let it send, as the kernel's receive buffer bounded.
+	 * The engine gets the ring less what the ULP holds unread, but at
+	 * least the space the kernel promised the peer; what is kept back
+	 * (ts->rcv_deficit) is given as the application reads what the ULP
+	 * holds. What the NIC holds and lets the peer send then stays
+	 * within the ring, or within what the kernel held and promised.
 	 */
-	ts->rcv_deficit = ts->rcv.size - min(need, ts->rcv.size);
+	ts->rcv_deficit = min(pre_len, ts->rcv.size - min(need, ts->rcv.size));
 	req->rcv_space = cpu_to_le32(ts->rcv.size - ts->rcv_deficit);
 	req->snd_base = cpu_to_le32(ts->snd.base);
 	req->rcv_base = cpu_to_le32(ts->rcv.base);

@@ -78,10 +78,10 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  * @pre_len: bytes in @pre
  * @pre_off: bytes of @pre already read
  * @rcv_deficit: receive ring space kept from the engine at the offload
- *	(beyond the window the kernel had promised); given to it as the
- *	application reads @pre, so that @pre, @rcv and the engine's window
- *	together never exceed what the kernel held and promised; socket
- *	lock
+ *	for what @pre held (beyond the window the kernel had promised);
+ *	given to it as the application reads @pre, so that @pre, @rcv and
+ *	the engine's window together stay within the ring, or within what
+ *	the kernel held and promised; socket lock
  * @rcv_freed_unposted: receive ring bytes the application freed and the
  *	device was not told of (the command ring was full); socket lock
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
