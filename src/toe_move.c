@@ -980,6 +980,17 @@ static bool toe_seq_ok(u32 old, u32 val, u32 limit)
 	return !before(val, old) && !after(val, limit);
 }
 
+/* What the NIC gives as its reason to ask for a connection back. */
+static const char *const toe_upload_reason_names[] = {
+	[TOE_UPLOAD_URGENT] = "urgent data",
+	[TOE_UPLOAD_OPTION] = "an option it does not handle",
+	[TOE_UPLOAD_REASM_MEM] = "no memory to hold out-of-order data",
+	[TOE_UPLOAD_PMTU] = "the path MTU changed",
+	[TOE_UPLOAD_IDLE] = "idle",
+	[TOE_UPLOAD_CAPACITY] = "it needs the slot",
+	[TOE_UPLOAD_REQUESTED] = "asked to",
+};
+
 /**
  * toe_sock_event() - an event about an offloaded connection.
  * @priv: the device
@@ -1060,8 +1071,8 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		atomic64_inc(&priv->stats.upload_reqs_by[reason]);
 		if (net_ratelimit())
 			netdev_info(priv->netdev,
-				    "conn %u: the NIC asks to give it back (reason %u)\n",
-				    conn_id, reason);
+				    "conn %u: the NIC asks to give it back: %s (reason %u)\n",
+				    conn_id, toe_upload_reason_names[reason], reason);
 		__toe_sock_queue_upload(ts, TOE_UPLOAD_WHY_DEVICE);
 		break;
 	default:
