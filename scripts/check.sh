@@ -25,11 +25,13 @@ TESTS=(
 	"l2.sh base"
 	"offload.sh base"
 	"failover.sh base"
+	"exceptions.sh base"
 	"policy.sh base"
 	"kunit.sh debug"
 	"l2.sh debug"
 	"offload.sh debug"
 	"failover.sh debug"
+	"exceptions.sh debug"
 	"policy.sh debug"
 )
 passed=0 failed=0 skipped=0

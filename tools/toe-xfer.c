@@ -63,6 +63,11 @@
  * makes the sender stop for MS milliseconds after each B bytes (idle
  * periods for the policy to see).
  *
+ * --urgent-at N sends the stream's byte at offset N on its own with
+ * MSG_OOB (TCP urgent data), the rest as usual; --oob-inline sets
+ * SO_OOBINLINE, so that such a byte stays in the stream this side reads
+ * and the stream checks whole.
+ *
  * --rate-bins MS counts the bytes received in each MS milliseconds and
  * prints the rate's median, 5th percentile and lowest over the bins (the
  * first and last left out): how deep the stream dipped, seen from this
@@ -146,6 +151,7 @@ struct xfer {
 	uint64_t *bins;		/* bytes received in each bin */
 	size_t nbins, bins_cap;
 	uint64_t gap_every;	/* --gap-every: 0 never */
+	uint64_t urgent_at;	/* --urgent-at: 0 never */
 	unsigned int gap_ms;	/* --gap-ms */
 	uint64_t next_gap_at;
 };
@@ -488,6 +494,23 @@ static void toe_report(struct xfer *x)
 		(unsigned long long)info.bytes_recv_nic);
 }
 
+/* One chunk at x->sent, its byte at --urgent-at sent with MSG_OOB. */
+static int write_chunk(struct xfer *x, const unsigned char *buf, size_t len)
+{
+	uint64_t at = x->urgent_at - x->sent;
+
+	if (!x->urgent_at || x->urgent_at < x->sent || at >= len)
+		return write_all(x->fd, buf, len);
+	if (write_all(x->fd, buf, at))
+		return -1;
+	while (send(x->fd, buf + at, 1, MSG_OOB) != 1) {
+		if (errno != EINTR && errno != EAGAIN)
+			return -1;
+		usleep(1000);
+	}
+	return write_all(x->fd, buf + at + 1, len - at - 1);
+}
+
 static void *sender(void *arg)
 {
 	struct xfer *x = arg;
@@ -516,7 +539,7 @@ static void *sender(void *arg)
 		}
 		/* Whole CHUNKs keep the stream independent of write sizes. */
 		fill(&state, buf, CHUNK);
-		if (write_all(x->fd, buf, len)) {
+		if (write_chunk(x, buf, len)) {
 			x->send_err = errno;
 			return NULL;
 		}
@@ -732,7 +755,8 @@ static void usage(void)
 	      "                [--pause-at N | --rx-pause-at N] [--resume-file F]\n"
 	      "                [--expect SEED:BYTES] [--rate-bins MS]\n"
 	      "                [--serve N] [--toe-info] [--forbid]\n"
-	      "                [--gap-every B --gap-ms MS]\n",
+	      "                [--gap-every B --gap-ms MS]\n"
+	      "                [--urgent-at N] [--oob-inline]\n",
 	      stderr);
 	exit(2);
 }
@@ -765,6 +789,8 @@ int main(int argc, char **argv)
 		{ "forbid", no_argument, NULL, 'F' },
 		{ "gap-every", required_argument, NULL, 'G' },
 		{ "gap-ms", required_argument, NULL, 'M' },
+		{ "urgent-at", required_argument, NULL, 'u' + 256 },
+		{ "oob-inline", no_argument, NULL, 'i' + 256 },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -774,7 +800,7 @@ int main(int argc, char **argv)
 		.cond = PTHREAD_COND_INITIALIZER,
 	};
 	pthread_t ts, tr;
-	int gen = 0, opt, serve = 0, toe_info = 0, forbid = 0;
+	int gen = 0, opt, serve = 0, toe_info = 0, forbid = 0, oob_inline = 0;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -801,6 +827,8 @@ int main(int argc, char **argv)
 		case 'F': forbid = 1; break;
 		case 'G': x.gap_every = parse_size(optarg); break;
 		case 'M': x.gap_ms = atoi(optarg); break;
+		case 'u' + 256: x.urgent_at = parse_size(optarg); break;
+		case 'i' + 256: oob_inline = 1; break;
 		case 'e': {
 			char *colon = strchr(optarg, ':');
 
@@ -862,6 +890,9 @@ int main(int argc, char **argv)
 	if (x.offload_rx && (x.offload_at ||
 			     (x.upload_rx && x.upload_rx <= x.offload_rx)))
 		die("--offload-at-rx: not with --offload-at; --upload-at-rx after it");
+	if (oob_inline && setsockopt(x.fd, SOL_SOCKET, SO_OOBINLINE,
+				     &oob_inline, sizeof(oob_inline)))
+		die("SO_OOBINLINE: %s", strerror(errno));
 	if ((x.offload_at || x.offload_rx || forbid) &&
 	    setsockopt(x.fd, IPPROTO_TCP, TCP_ULP, "toe", sizeof("toe")))
 		die("TCP_ULP toe: %s (is toe.ko loaded?)", strerror(errno));

@@ -61,6 +61,17 @@ log_test() {
 	fi
 }
 
+# toe_wait_where PORT nic|host: until toectl lists the connection on PORT
+# there; 1 if it has not after 30 s.
+toe_wait_where() {
+	local i
+	for i in $(seq 300); do
+		toectl list 2>/dev/null | grep -q ":$1 .* $2 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ethtool_stat DEV NAME: one value from ethtool -S.
 ethtool_stat() {
 	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'

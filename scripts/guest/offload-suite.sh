@@ -238,15 +238,6 @@ for r in 1:urgent 2:option 3:reasm_mem 4:pmtu 5:idle 6:capacity 7:requested; do
 	port=$((port + 1))
 done
 
-# wait_nic PORT: until toectl lists the connection on PORT on the NIC.
-wait_nic() {
-	local i
-	for i in $(seq 100); do
-		toectl list 2>/dev/null | grep -q ":$1 .* nic " && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # Half-closed: the peer sends 1 MiB and waits until the connection is on
 # the NIC, then sends the rest and its FIN there (the guest's sender is
@@ -258,7 +249,7 @@ toe-xfer --connect $TOE_PEER_V4:5028 --bytes 4M --seed 81 --offload-at 1M \
 	--pause-at 2M --resume-file /tmp/go > /tmp/hc.rx 2> /tmp/xfer.err &
 pid=$!
 rc=0
-wait_nic 5028 || rc=1
+toe_wait_where 5028 nic || rc=1
 echo "TOE_PEER_TOUCH peer-fin"
 sleep 2
 toectl upload --port 5028 || rc=1
@@ -278,7 +269,7 @@ toe-xfer --connect $TOE_PEER_V4:5029 --bytes 16M --seed 91 --offload-at 512K \
 	> /tmp/zw.rx 2> /tmp/xfer.err &
 pid=$!
 rc=0
-wait_nic 5029 || rc=1
+toe_wait_where 5029 nic || rc=1
 # The window the NIC sees, through the shadow tcp_sock, must close (ss
 # leaves snd_wnd out when it is 0).
 for i in $(seq 100); do
