@@ -264,8 +264,8 @@ static int toe_tcp_queue(struct sock *sk, const struct toe_buf *b, u32 seq,
  * The data goes into the receive queue as TCP_REPAIR's receive queue
  * takes it, charged to the socket like any received data: the kernel's
  * receive window then counts it, and the peer cannot send more than the
- * socket buffers (toe_sock.pre, outside that count, grew by a window at
- * every move before this). The receive buffer grows, unless the
+ * socket buffers, however many moves there are. (Kept aside, it would be
+ * outside every window.) The receive buffer grows, unless the
  * application set it, to hold the data and what the NIC's window still
  * lets the peer send: the kernel does not drop data the peer was told it
  * could send.
@@ -319,10 +319,9 @@ static int toe_tcp_restore_rcvq(struct sock *sk, const struct kvec *vec,
 		 * What is queued, and two bytes for each of the window
 		 * still open, as tcp_win_from_space() counts: the truesize
 		 * of what arrives is more than its data. The NIC held and
-		 * promised no more than the kernel had (see
-		 * toe_sock.rcv_deficit), which the kernel's buffer bounded,
-		 * so this seldom grows it; and never past tcp_rmem[2] and
-		 * twice a full ring.
+		 * offered no more than a ring, or than the kernel had (see
+		 * toe_sock.rcv_deficit), so this seldom grows it; and
+		 * never past tcp_rmem[2] and twice a full ring.
 		 */
 		want = min_t(u64, (u64)atomic_read(&sk->sk_rmem_alloc) +
 			     2ULL * tcp_receive_window(tp),
