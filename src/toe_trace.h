@@ -7,8 +7,8 @@
  * Offload: toe_divert, toe_capture, toe_offload (or toe_refuse, then
  * toe_undivert). Upload: toe_upload, toe_undivert. Also toe_upload_request
  * (the NIC asks), toe_set_opts (options sent to the engine) and
- * toe_policy (each decision of the offload policy, by enum
- * toe_policy_outcome).
+ * toe_policy (each decision of the offload policy, by the name of its
+ * enum toe_policy_outcome).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM toe
@@ -221,6 +221,41 @@ TRACE_EVENT(toe_set_opts,
 		  __entry->arg, __entry->err)
 );
 
+/*
+ * The policy's outcomes by name (the names of TOE_POLICY_NAMES, which
+ * toectl prints), so that a trace reads "outcome=offloaded"; user space
+ * (perf, trace-cmd) learns the values from TRACE_DEFINE_ENUM.
+ */
+TRACE_DEFINE_ENUM(TOE_POL_NONE);
+TRACE_DEFINE_ENUM(TOE_POL_WATCHED);
+TRACE_DEFINE_ENUM(TOE_POL_OFFLOADED);
+TRACE_DEFINE_ENUM(TOE_POL_BELOW_THRESHOLD);
+TRACE_DEFINE_ENUM(TOE_POL_EXCLUDED);
+TRACE_DEFINE_ENUM(TOE_POL_RTT_HIGH);
+TRACE_DEFINE_ENUM(TOE_POL_NIC_FULL);
+TRACE_DEFINE_ENUM(TOE_POL_EVICTED);
+TRACE_DEFINE_ENUM(TOE_POL_IDLE);
+TRACE_DEFINE_ENUM(TOE_POL_NIC_REQUEST);
+TRACE_DEFINE_ENUM(TOE_POL_MODE_OFF);
+TRACE_DEFINE_ENUM(TOE_POL_REFUSED);
+TRACE_DEFINE_ENUM(TOE_POL_SOCKET_CHOICE);
+
+#define show_toe_policy_outcome(o)					\
+	__print_symbolic(o,						\
+		{ TOE_POL_NONE, "none" },				\
+		{ TOE_POL_WATCHED, "watched" },				\
+		{ TOE_POL_OFFLOADED, "offloaded" },			\
+		{ TOE_POL_BELOW_THRESHOLD, "below_threshold" },		\
+		{ TOE_POL_EXCLUDED, "excluded" },			\
+		{ TOE_POL_RTT_HIGH, "rtt_too_high" },			\
+		{ TOE_POL_NIC_FULL, "nic_full" },			\
+		{ TOE_POL_EVICTED, "evicted" },				\
+		{ TOE_POL_IDLE, "idle" },				\
+		{ TOE_POL_NIC_REQUEST, "nic_request" },			\
+		{ TOE_POL_MODE_OFF, "mode_off" },			\
+		{ TOE_POL_REFUSED, "refused" },				\
+		{ TOE_POL_SOCKET_CHOICE, "socket_choice" })
+
 TRACE_EVENT(toe_policy,
 	TP_PROTO(u16 lport, u16 rport, int outcome, u64 bytes, u32 srtt_us),
 	TP_ARGS(lport, rport, outcome, bytes, srtt_us),
@@ -238,8 +273,9 @@ TRACE_EVENT(toe_policy,
 		__entry->bytes = bytes;
 		__entry->srtt_us = srtt_us;
 	),
-	TP_printk("lport=%u rport=%u outcome=%d bytes=%llu srtt_us=%u",
-		  __entry->lport, __entry->rport, __entry->outcome,
+	TP_printk("lport=%u rport=%u outcome=%s bytes=%llu srtt_us=%u",
+		  __entry->lport, __entry->rport,
+		  show_toe_policy_outcome(__entry->outcome),
 		  __entry->bytes, __entry->srtt_us)
 );
 
