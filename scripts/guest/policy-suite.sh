@@ -12,6 +12,13 @@
 #            leave idle comes home (port 5700)
 #   forbid   a socket that says TOE_FORBID never moves (port 5701)
 #   lists    a connection net.toe.exclude names is left alone (5720)
+#   rtt      net.toe.max_srtt_us below any RTT keeps a connection home
+#            (5740)
+#   limit    net.toe.max_conns=2: LIMIT transfers (5750 + i), never more
+#            than 2 on the NIC
+#   nicreq   the NIC asks for a connection the policy moved; with
+#            net.toe.nic_request=0 it moves again (5730), with 1 it
+#            stays home (5731)
 #   off      net.toe.mode=0 brings every connection home (5710..5714),
 #            and a move asked for then is refused
 #   netperf  TCP_RR (moving to the NIC in the middle) and TCP_CRR
@@ -25,7 +32,9 @@ ROUNDS=${1:-main}
 LONG=${LONG:-20}
 SHORT=${SHORT:-500}
 CAP=${CAP:-20}
+LIMIT=${LIMIT:-4}
 SIZE=${SIZE:-2M}
+T=/sys/kernel/tracing
 
 toe_load || exit 1
 toe_wait_peer || exit 1
@@ -36,9 +45,32 @@ pol() {
 	toectl policy | awk -v n="$1" '$1 == n { print $2 }'
 }
 
-# on_nic: connections toectl lists on the NIC.
+# on_nic: connections toectl lists on the NIC (0 too, with success).
 on_nic() {
-	toectl list 2>/dev/null | grep -c ' nic '
+	toectl list 2>/dev/null | grep -c ' nic ' || true
+}
+
+# conn_on_nic PORT: the NIC connection id of the connection to PORT, if
+# it is on the NIC; nothing otherwise.
+conn_on_nic() {
+	toectl list 2>/dev/null | awk -v p=":$1" \
+		'substr($2, length($2) - length(p) + 1) == p && $4 == "nic" { print $5 }'
+}
+
+# wait_for SECS CMD...: run CMD every 0.2 s until it succeeds, at most
+# SECS seconds; fails if it never did.
+wait_for() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# home PORT: the connection to PORT is not on the NIC.
+home() {
+	[ -z "$(conn_on_nic "$1")" ]
 }
 
 # wait_pids FILE SECS: wait for the pids in FILE; fail if any fails or
@@ -74,11 +106,21 @@ moved() {
 	grep -qE '^toe-xfer: toe where [01] offloads [1-9]' "$1"
 }
 
+# traced OUTCOME PREFIX: toe_policy trace lines of OUTCOME for remote
+# ports that begin with PREFIX.
+traced() {
+	grep -c " toe_policy: lport=[0-9]* rport=$2[0-9]* outcome=$1 " \
+		/tmp/policy-trace.txt || true
+}
+
 mix() {
 	local i j port rc ok=0 home=0 long_ok=0 long_moved=0 before_off before_below
 	sysctl -qw net.toe.mode=2
 	before_off=$(pol offloaded)
 	before_below=$(pol below_threshold)
+	# Every decision is traced too: the trace must tell the same story.
+	echo > $T/trace
+	echo 1 > $T/events/toe/toe_policy/enable
 	: > /tmp/pids-long
 	: > /tmp/pids-short
 	i=0
@@ -145,6 +187,13 @@ mix() {
 	log_test $? "mix: the policy counts $SHORT below the threshold ($(($(pol below_threshold) - before_below)))"
 	[ "$(pol excluded)" = 0 ] && [ "$(pol rtt_too_high)" = 0 ]
 	log_test $? "mix: nothing counted excluded or over the RTT ceiling"
+	echo 0 > $T/events/toe/toe_policy/enable
+	cp $T/trace /tmp/policy-trace.txt
+	[ "$(traced offloaded 55)" = "$LONG" ] &&
+		[ "$(traced below_threshold 56)" = "$SHORT" ]
+	log_test $? "mix: the toe_policy tracepoint traced $LONG offloaded to ports 55xx ($(traced offloaded 55)), $SHORT below the threshold to 56xx ($(traced below_threshold 56))"
+	grep -m1 ' outcome=offloaded ' /tmp/policy-trace.txt | sed 's/^ */# trace: /'
+	grep -q 'lost' /tmp/policy-trace.txt && echo "# the trace buffer overflowed"
 	[ "$(on_nic)" = 0 ]
 	log_test $? "mix: no connection is left on the NIC"
 }
@@ -181,13 +230,22 @@ idle() {
 	sysctl -qw net.toe.idle_ms=0
 }
 
+# xfer_1m NAME PORT [ARGS]: a transfer of 1 MiB each way to PORT, which
+# must end intact; what toe-xfer says is in /tmp/NAME.err.
+xfer_1m() {
+	local name=$1 port=$2 rc=0
+	shift 2
+	toe-xfer --connect $TOE_PEER_V4:"$port" --bytes 1M --seed $((1000 + port)) \
+		--expect $((2000 + port)):1M --toe-info "$@" \
+		> /dev/null 2> /tmp/"$name".err || rc=1
+	intact /tmp/"$name".err $((2000 + port)) || rc=1
+	log_test $rc "$name: the transfer ends intact"
+}
+
 forbid() {
-	local rc=0 before
+	local before
 	before=$(pol socket_choice)
-	toe-xfer --connect $TOE_PEER_V4:5701 --bytes 1M --seed 6701 \
-		--expect 7701:1M --forbid --toe-info > /dev/null 2> /tmp/forbid.err || rc=1
-	intact /tmp/forbid.err 7701 || rc=1
-	log_test $rc "forbid: the transfer ends intact"
+	xfer_1m forbid 5701 --forbid
 	grep -q '^toe-xfer: toe where 0 offloads 0 ' /tmp/forbid.err
 	log_test $? "forbid: a socket that forbids offload never moves"
 	[ "$(pol socket_choice)" -gt "$before" ]
@@ -195,19 +253,151 @@ forbid() {
 }
 
 lists() {
-	local rc=0 before
+	local before
 	sysctl -qw net.toe.mode=2
 	echo "rport=5720" > /proc/sys/net/toe/exclude
 	before=$(pol excluded)
-	toe-xfer --connect $TOE_PEER_V4:5720 --bytes 1M --seed 6720 \
-		--expect 7720:1M --toe-info > /dev/null 2> /tmp/lists.err || rc=1
-	intact /tmp/lists.err 7720 || rc=1
-	log_test $rc "lists: the transfer ends intact"
+	xfer_1m lists 5720
 	grep -q '^toe-xfer: toe none' /tmp/lists.err
 	log_test $? "lists: an excluded connection never gets the ULP, nor moves"
 	[ "$(pol excluded)" = $((before + 1)) ]
 	log_test $? "lists: the policy counts it excluded"
 	echo > /proc/sys/net/toe/exclude
+}
+
+rtt() {
+	local before
+	sysctl -qw net.toe.mode=2 net.toe.max_srtt_us=1
+	before=$(pol rtt_too_high)
+	xfer_1m rtt 5740
+	grep -q '^toe-xfer: toe where 0 offloads 0 ' /tmp/rtt.err
+	log_test $? "rtt: a connection above net.toe.max_srtt_us never moves"
+	[ "$(pol rtt_too_high)" -gt "$before" ]
+	log_test $? "rtt: the policy counts it rtt_too_high ($(($(pol rtt_too_high) - before)) times)"
+	sysctl -qw net.toe.max_srtt_us=0
+}
+
+# at_most PIDFILE: poll the NIC every 0.2 s until the pids in PIDFILE
+# have ended; prints the most connections seen on it at once. Run it in
+# the background while the shell that started the pids waits for them:
+# until that shell reaps them they live on as zombies, and kill -0 finds
+# them.
+at_most() {
+	local max=0 n pid running
+	while :; do
+		n=$(on_nic)
+		[ "$n" -gt $max ] && max=$n
+		running=0
+		for pid in $(cat "$1"); do
+			kill -0 "$pid" 2>/dev/null && running=1
+		done
+		[ $running = 0 ] && break
+		sleep 0.2
+	done
+	echo $max
+}
+
+# LIMIT transfers with net.toe.max_conns=2 and no eviction: each pauses
+# half way on both sides, where exactly 2 must be on the NIC.
+limit() {
+	local i port rc=0 max n ok=0 moved=0 before watcher
+	sysctl -qw net.toe.mode=2 net.toe.max_conns=2 net.toe.evict_idle_ms=0
+	before=$(pol nic_full)
+	rm -f /tmp/go-limit
+	: > /tmp/pids-limit
+	i=0
+	while [ $i -lt "$LIMIT" ]; do
+		port=$((5750 + i))
+		toe-xfer --connect $TOE_PEER_V4:$port --bytes "$SIZE" \
+			--seed $((1000 + port)) --expect $((2000 + port)):"$SIZE" \
+			--pause-at 512K --resume-file /tmp/go-limit \
+			--toe-info > /dev/null 2> /tmp/limit-$i.err &
+		echo $! >> /tmp/pids-limit
+		i=$((i + 1))
+	done
+	at_most /tmp/pids-limit > /tmp/limit-max &
+	watcher=$!
+	wait_for 120 nic_is 2
+	log_test $? "limit: with every transfer paused, 2 are on the NIC ($(on_nic))"
+	sleep 1
+	n=$(on_nic)
+	[ "$(pol nic_full)" -gt "$before" ]
+	log_test $? "limit: the others were counted nic_full ($(($(pol nic_full) - before)) times)"
+	touch /tmp/go-limit
+	echo "TOE_PEER_TOUCH go-limit"
+	wait_pids /tmp/pids-limit 300 || rc=1
+	log_test $rc "limit: every toe-xfer ends cleanly"
+	wait $watcher
+	max=$(cat /tmp/limit-max)
+	i=0
+	while [ $i -lt "$LIMIT" ]; do
+		intact /tmp/limit-$i.err $((2000 + 5750 + i)) && ok=$((ok + 1))
+		moved /tmp/limit-$i.err && moved=$((moved + 1))
+		i=$((i + 1))
+	done
+	echo "# limit: at most $max on the NIC; $moved of $LIMIT transfers moved"
+	[ $ok = "$LIMIT" ]
+	log_test $? "limit: the guest receives all $LIMIT streams intact ($ok)"
+	[ "$max" -le 2 ] && [ "$n" = 2 ]
+	log_test $? "limit: never more than net.toe.max_conns=2 on the NIC (at most $max seen; $n a second after the pause)"
+	sysctl -qw net.toe.max_conns=0 net.toe.evict_idle_ms=1000
+}
+
+# nic_is N: toectl lists N connections on the NIC.
+nic_is() {
+	[ "$(on_nic)" = "$1" ]
+}
+
+# nic_has PORT: the connection to PORT is on the NIC.
+nic_has() {
+	[ -n "$(conn_on_nic "$1")" ]
+}
+
+# counted_above NAME N: the policy's counter NAME is above N.
+counted_above() {
+	[ "$(pol "$1")" -gt "$2" ]
+}
+
+# nicreq_one KNOB PORT: with net.toe.nic_request=KNOB, a transfer that
+# the policy moved is paused on both sides; the NIC asks for it back.
+nicreq_one() {
+	local knob=$1 port=$2 id pid rc=0 before
+	sysctl -qw net.toe.mode=2 net.toe.nic_request="$knob"
+	before=$(pol nic_request)
+	toe-xfer --connect $TOE_PEER_V4:"$port" --bytes 2M --seed $((1000 + port)) \
+		--expect $((2000 + port)):2M --pause-at 1M \
+		--resume-file /tmp/go-nicreq-"$port" --toe-info \
+		> /dev/null 2> /tmp/nicreq-"$port".err &
+	pid=$!
+	wait_for 120 nic_has "$port"
+	log_test $? "nicreq $knob: the policy moved the connection"
+	id=$(conn_on_nic "$port")
+	[ -n "$id" ] && echo "TOE_REQUEST_UPLOAD $id 7" &&
+		wait_for 30 home "$port"
+	log_test $? "nicreq $knob: the NIC's request brought it home"
+	wait_for 5 counted_above nic_request "$before"
+	log_test $? "nicreq $knob: the policy counts it nic_request"
+	touch /tmp/go-nicreq-"$port"
+	echo "TOE_PEER_TOUCH go-nicreq-$port"
+	wait $pid || rc=1
+	intact /tmp/nicreq-"$port".err $((2000 + port)) || rc=1
+	[ $rc = 0 ] || sed 's/^/# /' /tmp/nicreq-"$port".err
+	log_test $rc "nicreq $knob: the transfer goes on and ends intact"
+	if [ "$knob" = 0 ]; then
+		grep -qE '^toe-xfer: toe where [01] offloads ([2-9]|[1-9][0-9])' \
+			/tmp/nicreq-"$port".err
+		log_test $? "nicreq 0: the policy moved it again after the NIC gave it back"
+	else
+		grep -qE '^toe-xfer: toe where 0 offloads 1 ' /tmp/nicreq-"$port".err
+		log_test $? "nicreq 1: it stayed home after the NIC gave it back"
+	fi
+	grep '^toe-xfer: toe ' /tmp/nicreq-"$port".err | sed 's/^/# /'
+}
+
+nicreq() {
+	nicreq_one 0 5730
+	nicreq_one 1 5731
+	sysctl -qw net.toe.nic_request=0
 }
 
 off() {
@@ -272,7 +462,7 @@ netperf_round() {
 }
 
 capacity() {
-	local i port rc=0 max=0 n ok=0 moved=0 before_off before_ev
+	local i port rc=0 max ok=0 moved=0 before_off before_ev watcher
 	sysctl -qw net.toe.mode=2 net.toe.auto_bytes=65536 net.toe.evict_idle_ms=200
 	before_off=$(pol offloaded)
 	before_ev=$(pol evicted)
@@ -287,18 +477,11 @@ capacity() {
 		echo $! >> /tmp/pids-cap
 		i=$((i + 1))
 	done
-	# Watch the NIC while they run.
-	while :; do
-		n=$(on_nic)
-		[ "$n" -gt $max ] && max=$n
-		running=0
-		for pid in $(cat /tmp/pids-cap); do
-			kill -0 "$pid" 2>/dev/null && running=1
-		done
-		[ $running = 0 ] && break
-		sleep 0.2
-	done
-	wait_pids /tmp/pids-cap 10 || rc=1
+	at_most /tmp/pids-cap > /tmp/cap-max &
+	watcher=$!
+	wait_pids /tmp/pids-cap 600 || rc=1
+	wait $watcher
+	max=$(cat /tmp/cap-max)
 	log_test $rc "capacity: every toe-xfer ends cleanly"
 	i=0
 	while [ $i -lt "$CAP" ]; do
@@ -331,6 +514,9 @@ main)
 	round idle
 	round forbid
 	round lists
+	round rtt
+	round limit
+	round nicreq
 	round off
 	round netperf_round
 	;;

@@ -3,8 +3,10 @@
 #
 # Two boots of the VM, each running scripts/guest/policy-suite.sh:
 #   main      LONG transfers and SHORT short connections at once with
-#             net.toe.mode=2, then idle, forbid, the lists, mode off and
-#             netperf TCP_RR and TCP_CRR
+#             net.toe.mode=2, then idle, forbid, the lists, the RTT
+#             ceiling, max_conns (LIMIT transfers), the NIC's request
+#             under each nic_request, mode off and netperf TCP_RR and
+#             TCP_CRR
 #   capacity  a NIC of conn-capacity=8 and CAP transfers in bursts
 # Then from the peer's side: every stream the guest sent arrived intact
 # (toe-xfer --expect), and the peer's own TCP reset nothing.
@@ -29,7 +31,8 @@ CAP=${CAP:-20}
 SIZE=${SIZE:-2M}
 rm -rf "$OUT" && mkdir -p "$OUT"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")/tools/toe-xfer
-ENV="LONG=$LONG SHORT=$SHORT CAP=$CAP SIZE=$SIZE"
+LIMIT=${LIMIT:-4}
+ENV="LONG=$LONG SHORT=$SHORT CAP=$CAP LIMIT=$LIMIT SIZE=$SIZE"
 
 # each BASE COUNT ARGS...: COUNT toe-xfer listeners on BASE.., seeds by port.
 each() {
@@ -48,6 +51,9 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT/main" --time
 	--peer "$(each 5701 1 --bytes 1M --expect "\$((1000 + p)):1M")" \
 	--peer "$(each 5720 1 --bytes 1M --expect "\$((1000 + p)):1M")" \
 	--peer "$(each 5710 5 --bytes 1M --expect "\$((1000 + p)):1M" --pause-at 512K --resume-file go-off)" \
+	--peer "$(each 5740 1 --bytes 1M --expect "\$((1000 + p)):1M")" \
+	--peer "$(each 5750 "$LIMIT" --bytes "$SIZE" --expect "\$((1000 + p)):$SIZE" --pause-at 512K --resume-file go-limit)" \
+	--peer "$(each 5730 2 --bytes 2M --expect "\$((1000 + p)):2M" --pause-at 1M --resume-file "go-nicreq-\$p")" \
 	--peer "netserver -D -p 12865" \
 	--peer "bash $TOE_ROOT/scripts/tests/console-requests.sh" \
 	--after "nstat -asz > nstat.txt" \
@@ -89,6 +95,9 @@ peer_intact "$OUT/main" 5700 1 "idle"
 peer_intact "$OUT/main" 5701 1 "forbid"
 peer_intact "$OUT/main" 5720 1 "lists"
 peer_intact "$OUT/main" 5710 5 "off"
+peer_intact "$OUT/main" 5740 1 "rtt"
+peer_intact "$OUT/main" 5750 "$LIMIT" "limit"
+peer_intact "$OUT/main" 5730 2 "nicreq"
 peer_intact "$OUT/capacity" 5800 "$CAP" "capacity"
 
 for run in main capacity; do
