@@ -54,7 +54,7 @@ vm: deps
 	bash scripts/vm-run.sh --flavour $(FLAVOUR) --live -- '$(CMD)'
 
 clean:
-	rm -f tools/toe-xfer tools/toectl
+	rm -f tools/toe-xfer tools/toectl tools/toe-preload.so
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name modules.order -o -name Module.symvers | xargs rm -f
 

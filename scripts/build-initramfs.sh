@@ -2,7 +2,8 @@
 # build-initramfs.sh FLAVOUR - the test VM's root filesystem as a cpio.
 #
 # Holds busybox, toe.ko and toe_kunit.ko for FLAVOUR, netperf, ethtool,
-# toe-xfer, toectl, the guest init and the guest test scripts. Cached
+# toe-xfer, toectl, toe-preload.so, the guest init and the guest test
+# scripts. Cached
 # under a hash of all of those; prints the path of the .cpio.gz.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +14,7 @@ KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
 
 BINS=(/bin/busybox /usr/bin/netperf /usr/bin/netserver /usr/sbin/ethtool /usr/bin/ss /usr/bin/nstat)
 KEY=$(input_hash "$MODDIR/toe.ko" "$MODDIR/toe_kunit.ko" "$MODDIR/tools/toe-xfer" \
-	"$MODDIR/tools/toectl" \
+	"$MODDIR/tools/toectl" "$MODDIR/tools/toe-preload.so" \
 	"$TOE_ROOT/scripts/guest" "$TOE_ROOT/scripts/build-initramfs.sh" \
 	"$KDIR/.config" "${BINS[@]}")
 OUT=$TOE_CACHE/initramfs-$FLAVOUR-$KEY.cpio.gz
@@ -29,6 +30,7 @@ mkdir -p "$STAGE"/{bin,sbin,usr/bin,lib/modules,proc,sys,dev,tmp,run,root,host,e
 install -m 0755 /bin/busybox "$STAGE/bin/busybox"
 install -m 0644 "$MODDIR/toe.ko" "$MODDIR/toe_kunit.ko" "$STAGE/lib/modules/"
 install -m 0755 "$MODDIR/tools/toe-xfer" "$MODDIR/tools/toectl" "$STAGE/usr/bin/"
+install -D -m 0755 "$MODDIR/tools/toe-preload.so" "$STAGE/usr/lib/toe-preload.so"
 install -m 0755 "$TOE_ROOT/scripts/guest/init" "$STAGE/init"
 cp -r "$TOE_ROOT/scripts/guest" "$STAGE/tests"
 rm -f "$STAGE/tests/init"

@@ -7,7 +7,7 @@
 # writes changed ones with the current time (--no-times: not the source's,
 # which may be older than objects built from another checkout), so make
 # rebuilds exactly what changed. Prints the directory holding the .ko
-# files, tools/toe-xfer and tools/toectl.
+# files, tools/toe-xfer, tools/toectl and tools/toe-preload.so.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +18,7 @@ OUT=$TOE_CACHE/module-$FLAVOUR
 mkdir -p "$OUT"
 rsync -a -c --no-times --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod*' --exclude='modules.order' --exclude='Module.symvers' \
-	--exclude='toe-xfer' --exclude='toectl' \
+	--exclude='toe-xfer' --exclude='toectl' --exclude='*.so' \
 	"$TOE_ROOT/Kbuild" "$TOE_ROOT/Kconfig" "$TOE_ROOT/include" "$TOE_ROOT/src" \
 	"$TOE_ROOT/kunit" "$TOE_ROOT/tools" "$OUT/"
 log "building module ($FLAVOUR) in $OUT"

@@ -8,7 +8,7 @@ bash "$TOE_ROOT/scripts/build-kernel.sh" base >/dev/null
 KSRC=$(ls -d "$TOE_CACHE"/src/linux-source-6.1-*/ | head -n1)
 cd "$TOE_ROOT"
 for f in include/toe_hw.h include/uapi/*.h src/*.[ch] kunit/*.[ch] \
-	qemu-toe-device/engine/*.[ch] qemu-toe-device/engine/tests/*.[ch] tools/toectl.c; do
+	qemu-toe-device/engine/*.[ch] qemu-toe-device/engine/tests/*.[ch] tools/toectl.c tools/toe-preload.c; do
 	[ -f "$f" ] || continue
 	ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 	# The ULP copies the socket's proto_ops at run time and changes
