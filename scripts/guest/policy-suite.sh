@@ -26,6 +26,9 @@
 # ROUNDS "capacity" (policy.sh gives the NIC conn-capacity=8):
 #   capacity CAP transfers (5800 + i) that send in bursts: never more
 #            than 8 on the NIC, idle ones make room for busy ones
+#   rotate   ROTATE transfers (5820 + i) move and pause one after
+#            another: each past the eighth takes the place of the one
+#            idle longest
 . /tests/lib.sh
 
 ROUNDS=${1:-main}
@@ -33,6 +36,7 @@ LONG=${LONG:-20}
 SHORT=${SHORT:-500}
 CAP=${CAP:-20}
 LIMIT=${LIMIT:-4}
+ROTATE=${ROTATE:-10}
 SIZE=${SIZE:-2M}
 T=/sys/kernel/tracing
 
@@ -125,11 +129,7 @@ mix() {
 	: > /tmp/pids-short
 	i=0
 	while [ $i -lt "$LONG" ]; do
-		port=$((5500 + i))
-		toe-xfer --connect $TOE_PEER_V4:$port --bytes "$SIZE" \
-			--seed $((1000 + port)) --expect $((2000 + port)):"$SIZE" \
-			--toe-info > /dev/null 2> /tmp/long-$i.err &
-		echo $! >> /tmp/pids-long
+		xfer_bg /tmp/long-$i.err $((5500 + i)) "$SIZE" /tmp/pids-long
 		i=$((i + 1))
 	done
 	# SHORT connections of 8K each way, from ten loops at once.
@@ -230,6 +230,18 @@ idle() {
 	sysctl -qw net.toe.idle_ms=0
 }
 
+# xfer_bg ERR PORT SIZE PIDS [ARGS]: a transfer of SIZE each way to PORT
+# in the background, its pid added to the file PIDS, what toe-xfer says
+# in ERR.
+xfer_bg() {
+	local err=$1 port=$2 size=$3 pids=$4
+	shift 4
+	toe-xfer --connect $TOE_PEER_V4:"$port" --bytes "$size" \
+		--seed $((1000 + port)) --expect $((2000 + port)):"$size" \
+		--toe-info "$@" > /dev/null 2> "$err" &
+	echo $! >> "$pids"
+}
+
 # xfer_1m NAME PORT [ARGS]: a transfer of 1 MiB each way to PORT, which
 # must end intact; what toe-xfer says is in /tmp/NAME.err.
 xfer_1m() {
@@ -300,19 +312,15 @@ at_most() {
 # LIMIT transfers with net.toe.max_conns=2 and no eviction: each pauses
 # half way on both sides, where exactly 2 must be on the NIC.
 limit() {
-	local i port rc=0 max n ok=0 moved=0 before watcher
+	local i rc=0 max n ok=0 moved=0 before watcher
 	sysctl -qw net.toe.mode=2 net.toe.max_conns=2 net.toe.evict_idle_ms=0
 	before=$(pol nic_full)
 	rm -f /tmp/go-limit
 	: > /tmp/pids-limit
 	i=0
 	while [ $i -lt "$LIMIT" ]; do
-		port=$((5750 + i))
-		toe-xfer --connect $TOE_PEER_V4:$port --bytes "$SIZE" \
-			--seed $((1000 + port)) --expect $((2000 + port)):"$SIZE" \
-			--pause-at 512K --resume-file /tmp/go-limit \
-			--toe-info > /dev/null 2> /tmp/limit-$i.err &
-		echo $! >> /tmp/pids-limit
+		xfer_bg /tmp/limit-$i.err $((5750 + i)) "$SIZE" /tmp/pids-limit \
+			--pause-at 512K --resume-file /tmp/go-limit
 		i=$((i + 1))
 	done
 	at_most /tmp/pids-limit > /tmp/limit-max &
@@ -361,14 +369,12 @@ counted_above() {
 # nicreq_one KNOB PORT: with net.toe.nic_request=KNOB, a transfer that
 # the policy moved is paused on both sides; the NIC asks for it back.
 nicreq_one() {
-	local knob=$1 port=$2 id pid rc=0 before
+	local knob=$1 port=$2 id rc=0 before
 	sysctl -qw net.toe.mode=2 net.toe.nic_request="$knob"
 	before=$(pol nic_request)
-	toe-xfer --connect $TOE_PEER_V4:"$port" --bytes 2M --seed $((1000 + port)) \
-		--expect $((2000 + port)):2M --pause-at 1M \
-		--resume-file /tmp/go-nicreq-"$port" --toe-info \
-		> /dev/null 2> /tmp/nicreq-"$port".err &
-	pid=$!
+	: > /tmp/pids-nicreq
+	xfer_bg /tmp/nicreq-"$port".err "$port" 2M /tmp/pids-nicreq \
+		--pause-at 1M --resume-file /tmp/go-nicreq-"$port"
 	wait_for 120 nic_has "$port"
 	log_test $? "nicreq $knob: the policy moved the connection"
 	id=$(conn_on_nic "$port")
@@ -379,7 +385,7 @@ nicreq_one() {
 	log_test $? "nicreq $knob: the policy counts it nic_request"
 	touch /tmp/go-nicreq-"$port"
 	echo "TOE_PEER_TOUCH go-nicreq-$port"
-	wait $pid || rc=1
+	wait_pids /tmp/pids-nicreq 300 || rc=1
 	intact /tmp/nicreq-"$port".err $((2000 + port)) || rc=1
 	[ $rc = 0 ] || sed 's/^/# /' /tmp/nicreq-"$port".err
 	log_test $rc "nicreq $knob: the transfer goes on and ends intact"
@@ -401,17 +407,14 @@ nicreq() {
 }
 
 off() {
-	local i port rc=0 end before n=5 ok=0
+	local i rc=0 end before n=5 ok=0
 	sysctl -qw net.toe.mode=2
 	before=$(pol mode_off)
 	: > /tmp/pids-off
 	i=0
 	while [ $i -lt $n ]; do
-		port=$((5710 + i))
-		toe-xfer --connect $TOE_PEER_V4:$port --bytes 1M --seed $((1000 + port)) \
-			--expect $((2000 + port)):1M --pause-at 512K \
-			--resume-file /tmp/go-off --toe-info > /dev/null 2> /tmp/off-$i.err &
-		echo $! >> /tmp/pids-off
+		xfer_bg /tmp/off-$i.err $((5710 + i)) 1M /tmp/pids-off \
+			--pause-at 512K --resume-file /tmp/go-off
 		i=$((i + 1))
 	done
 	end=$(($(date +%s) + 120))
@@ -501,6 +504,53 @@ capacity() {
 	log_test $? "capacity: connections rotate ($(($(pol offloaded) - before_off)) moves, $moved transfers moved)"
 }
 
+# rotate: ROTATE transfers move one after another onto the NIC
+# (conn-capacity=8) and pause there on both sides, so that each has been
+# idle longer than the next. Each candidate past the eighth must take the
+# place of the one idle longest: the first in, then the second. A
+# candidate moves in a later call of its own once the room is made, so
+# it goes on for 8 MiB before it pauses.
+rotate() {
+	local i port rc=0 ok=0 before out size pause
+	sysctl -qw net.toe.mode=2 net.toe.auto_bytes=65536 net.toe.evict_idle_ms=200
+	before=$(pol evicted)
+	rm -f /tmp/go-rotate
+	: > /tmp/pids-rotate
+	i=0
+	while [ $i -lt "$ROTATE" ]; do
+		port=$((5820 + i))
+		size=1M pause=512K
+		[ $i -ge 8 ] && size=16M pause=8M
+		xfer_bg /tmp/rot-$i.err $port $size /tmp/pids-rotate \
+			--pause-at $pause --resume-file /tmp/go-rotate
+		wait_for 60 nic_has $port
+		log_test $? "rotate: transfer $((i + 1)) (port $port) moved to the NIC"
+		if [ $i -ge 8 ]; then
+			out=$((5820 + i - 8))
+			wait_for 10 home $out
+			log_test $? "rotate: it took the place of the one idle longest (port $out came home)"
+			[ "$(on_nic)" = 8 ]
+			log_test $? "rotate: the NIC holds 8 ($(on_nic))"
+		fi
+		# Let it reach its pause: from now on it is idle.
+		sleep 1
+		i=$((i + 1))
+	done
+	toectl list | sed 's/^/# /'
+	[ $(($(pol evicted) - before)) = $((ROTATE - 8)) ]
+	log_test $? "rotate: the policy counts $((ROTATE - 8)) evicted ($(($(pol evicted) - before)))"
+	touch /tmp/go-rotate
+	echo "TOE_PEER_TOUCH go-rotate"
+	wait_pids /tmp/pids-rotate 300 || rc=1
+	i=0
+	while [ $i -lt "$ROTATE" ]; do
+		intact /tmp/rot-$i.err $((2000 + 5820 + i)) && ok=$((ok + 1))
+		i=$((i + 1))
+	done
+	[ $rc = 0 ] && [ $ok = "$ROTATE" ]
+	log_test $? "rotate: every transfer ends intact ($ok of $ROTATE)"
+}
+
 # round NAME: run it, then have the peer note its counters.
 round() {
 	$1
@@ -522,6 +572,7 @@ main)
 	;;
 capacity)
 	round capacity
+	round rotate
 	;;
 esac
 toectl stats | sed 's/^/# /'

@@ -7,7 +7,8 @@
 #             ceiling, max_conns (LIMIT transfers), the NIC's request
 #             under each nic_request, mode off and netperf TCP_RR and
 #             TCP_CRR
-#   capacity  a NIC of conn-capacity=8 and CAP transfers in bursts
+#   capacity  a NIC of conn-capacity=8: CAP transfers in bursts, then
+#             ROTATE transfers paused on it one after another
 # Then from the peer's side: every stream the guest sent arrived intact
 # (toe-xfer --expect), and the peer's own TCP reset nothing.
 # Base: LONG=20 SHORT=500 CAP=20, SIZE 2M each way per long transfer. The
@@ -32,7 +33,8 @@ SIZE=${SIZE:-2M}
 rm -rf "$OUT" && mkdir -p "$OUT"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")/tools/toe-xfer
 LIMIT=${LIMIT:-4}
-ENV="LONG=$LONG SHORT=$SHORT CAP=$CAP LIMIT=$LIMIT SIZE=$SIZE"
+ROTATE=${ROTATE:-10}
+ENV="LONG=$LONG SHORT=$SHORT CAP=$CAP LIMIT=$LIMIT ROTATE=$ROTATE SIZE=$SIZE"
 
 # each BASE COUNT ARGS...: COUNT toe-xfer listeners on BASE.., seeds by port.
 each() {
@@ -67,6 +69,8 @@ bash "$TOE_ROOT/scripts/vm-run.sh" --flavour "$FLAVOUR" --out "$OUT/capacity" --
 	--device-opts conn-capacity=8 \
 	--peer "bash $TOE_ROOT/scripts/tests/console-requests.sh" \
 	--peer "$(each 5800 "$CAP" --bytes 64K --fin-last --expect "\$((1000 + p)):$SIZE")" \
+	--peer "$(each 5820 8 --bytes 1M --expect "\$((1000 + p)):1M" --pause-at 512K --resume-file go-rotate)" \
+	--peer "$(each 5828 $((ROTATE - 8)) --bytes 16M --expect "\$((1000 + p)):16M" --pause-at 8M --resume-file go-rotate)" \
 	--after "nstat -asz > nstat.txt" \
 	-- "$ENV sh /tests/policy-suite.sh capacity" \
 	>"$OUT/capacity.log" 2>&1 || rc=$?
@@ -99,6 +103,7 @@ peer_intact "$OUT/main" 5740 1 "rtt"
 peer_intact "$OUT/main" 5750 "$LIMIT" "limit"
 peer_intact "$OUT/main" 5730 2 "nicreq"
 peer_intact "$OUT/capacity" 5800 "$CAP" "capacity"
+peer_intact "$OUT/capacity" 5820 "$ROTATE" "rotate"
 
 for run in main capacity; do
 	rc=1
