@@ -10,8 +10,10 @@
  * Once connect() or accept() hands the program an established TCP
  * socket, it sets TCP_ULP "toe" and SOL_TOE TOE_OFFLOAD 1, then returns
  * as the call would have. A connection that cannot move stays on the
- * kernel's TCP: the program sees no error from it. A non-blocking
- * connect() that is still in progress is left alone.
+ * kernel's TCP: the program sees no error from it, but the socket keeps
+ * the toe ULP, so another (kTLS) cannot be attached to it: leave such
+ * ports alone with TOE_PRELOAD_SKIP. A non-blocking connect() that is
+ * still in progress is left alone.
  *
  * Environment:
  *   TOE_PRELOAD_SKIP=P[,P...]  leave connections whose local or remote
@@ -33,22 +35,35 @@
 
 #define MAX_SKIP 16
 
-static int (*real_connect)(int, const struct sockaddr *, socklen_t);
-static int (*real_accept)(int, struct sockaddr *, socklen_t *);
-static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+typedef int connect_fn(int fd, const struct sockaddr *addr, socklen_t len);
+typedef int accept_fn(int fd, struct sockaddr *addr, socklen_t *len);
+typedef int accept4_fn(int fd, struct sockaddr *addr, socklen_t *len,
+		       int flags);
 
 static unsigned short skip[MAX_SKIP];
 static int n_skip;
 static int verbose;
+
+/*
+ * The C library's own function @name. Looked up at each call rather than
+ * once in the constructor: another library's constructor may connect()
+ * before ours has run. dlsym() is thread-safe, and cheap next to a
+ * connect(). NULL (errno ELIBACC) if there is none.
+ */
+static void *real(const char *name)
+{
+	void *fn = dlsym(RTLD_NEXT, name);
+
+	if (!fn)
+		errno = ELIBACC;
+	return fn;
+}
 
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *s = getenv("TOE_PRELOAD_SKIP");
 	char *end;
 
-	real_connect = dlsym(RTLD_NEXT, "connect");
-	real_accept = dlsym(RTLD_NEXT, "accept");
-	real_accept4 = dlsym(RTLD_NEXT, "accept4");
 	verbose = getenv("TOE_PRELOAD_VERBOSE") != NULL;
 	while (s && *s && n_skip < MAX_SKIP) {
 		unsigned long p = strtoul(s, &end, 10);
@@ -125,8 +140,12 @@ out:
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int ret = real_connect(fd, addr, len);
+	connect_fn *fn = real("connect");
+	int ret;
 
+	if (!fn)
+		return -1;
+	ret = fn(fd, addr, len);
 	if (!ret)
 		toe_ask(fd);
 	return ret;
@@ -134,8 +153,12 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	int ret = real_accept(fd, addr, len);
+	accept_fn *fn = real("accept");
+	int ret;
 
+	if (!fn)
+		return -1;
+	ret = fn(fd, addr, len);
 	if (ret >= 0)
 		toe_ask(ret);
 	return ret;
@@ -143,8 +166,12 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
 
 int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	int ret = real_accept4(fd, addr, len, flags);
+	accept4_fn *fn = real("accept4");
+	int ret;
 
+	if (!fn)
+		return -1;
+	ret = fn(fd, addr, len, flags);
 	if (ret >= 0)
 		toe_ask(ret);
 	return ret;

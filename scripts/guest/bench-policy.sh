@@ -24,9 +24,12 @@ for rep in $(seq "$REPS"); do
 			pre="LD_PRELOAD=/usr/lib/toe-preload.so TOE_PRELOAD_SKIP=12865"
 		for t in TCP_STREAM TCP_RR TCP_CRR; do
 			before=$(ethtool_stat "$DEV" offloads)
-			out=$(env $pre netperf -H $TOE_PEER_V4 -t $t -l $LEN -c -P 0 -- \
-				-o THROUGHPUT,THROUGHPUT_UNITS,LOCAL_CPU_UTIL,LOCAL_SD 2>&1 |
-				tail -n1)
+			if ! out=$(env $pre netperf -H $TOE_PEER_V4 -t $t -l $LEN -c \
+				-P 0 -- -o THROUGHPUT,THROUGHPUT_UNITS,LOCAL_CPU_UTIL,LOCAL_SD 2>&1); then
+				echo "# netperf $t under mode $mode failed: $out"
+				continue
+			fi
+			out=$(echo "$out" | tail -n1)
 			echo "BENCH,$rep,$mode,$t,$out,$(($(ethtool_stat "$DEV" offloads) - before))"
 		done
 	done

@@ -54,11 +54,17 @@ on_nic() {
 	toectl list 2>/dev/null | grep -c ' nic ' || true
 }
 
+# conn_col PORT WHERE COL: column COL of toectl list for the connection
+# to PORT, if it is at WHERE (host or nic); nothing otherwise.
+conn_col() {
+	toectl list 2>/dev/null | awk -v p=":$1" -v w="$2" -v c="$3" \
+		'substr($2, length($2) - length(p) + 1) == p && $4 == w { print $c }'
+}
+
 # conn_on_nic PORT: the NIC connection id of the connection to PORT, if
 # it is on the NIC; nothing otherwise.
 conn_on_nic() {
-	toectl list 2>/dev/null | awk -v p=":$1" \
-		'substr($2, length($2) - length(p) + 1) == p && $4 == "nic" { print $5 }'
+	conn_col "$1" nic 5
 }
 
 # wait_for SECS CMD...: run CMD every 0.2 s until it succeeds, at most
@@ -72,9 +78,19 @@ wait_for() {
 	done
 }
 
-# home PORT: the connection to PORT is not on the NIC.
+# home PORT: the connection to PORT is there, on the host.
 home() {
-	[ -z "$(conn_on_nic "$1")" ]
+	[ -n "$(conn_col "$1" host 4)" ]
+}
+
+# quiet PORT: the connection to PORT is on the NIC and moved no data
+# either way for a second (toectl list's NIC-Sent and NIC-Recv).
+quiet() {
+	local a b
+	a=$(conn_col "$1" nic 7)/$(conn_col "$1" nic 8)
+	sleep 1
+	b=$(conn_col "$1" nic 7)/$(conn_col "$1" nic 8)
+	[ "$a" != / ] && [ "$a" = "$b" ]
 }
 
 # wait_pids FILE SECS: wait for the pids in FILE; fail if any fails or
@@ -193,7 +209,7 @@ mix() {
 		[ "$(traced below_threshold 56)" = "$SHORT" ]
 	log_test $? "mix: the toe_policy tracepoint traced $LONG offloaded to ports 55xx ($(traced offloaded 55)), $SHORT below the threshold to 56xx ($(traced below_threshold 56))"
 	grep -m1 ' outcome=offloaded ' /tmp/policy-trace.txt | sed 's/^ */# trace: /'
-	grep -q 'lost' /tmp/policy-trace.txt && echo "# the trace buffer overflowed"
+	grep '^# entries-in-buffer' /tmp/policy-trace.txt | sed 's/^/# trace: /'
 	[ "$(on_nic)" = 0 ]
 	log_test $? "mix: no connection is left on the NIC"
 }
@@ -310,7 +326,7 @@ at_most() {
 }
 
 # LIMIT transfers with net.toe.max_conns=2 and no eviction: each pauses
-# half way on both sides, where exactly 2 must be on the NIC.
+# after 512 KiB on both sides, where exactly 2 must be on the NIC.
 limit() {
 	local i rc=0 max n ok=0 moved=0 before watcher
 	sysctl -qw net.toe.mode=2 net.toe.max_conns=2 net.toe.evict_idle_ms=0
@@ -327,10 +343,10 @@ limit() {
 	watcher=$!
 	wait_for 120 nic_is 2
 	log_test $? "limit: with every transfer paused, 2 are on the NIC ($(on_nic))"
+	wait_for 30 counted_above nic_full "$before"
+	log_test $? "limit: the others were counted nic_full ($(($(pol nic_full) - before)) times)"
 	sleep 1
 	n=$(on_nic)
-	[ "$(pol nic_full)" -gt "$before" ]
-	log_test $? "limit: the others were counted nic_full ($(($(pol nic_full) - before)) times)"
 	touch /tmp/go-limit
 	echo "TOE_PEER_TOUCH go-limit"
 	wait_pids /tmp/pids-limit 300 || rc=1
@@ -377,6 +393,9 @@ nicreq_one() {
 		--pause-at 1M --resume-file /tmp/go-nicreq-"$port"
 	wait_for 120 nic_has "$port"
 	log_test $? "nicreq $knob: the policy moved the connection"
+	# Both sides at their pause: nothing moves it back before the resume.
+	wait_for 60 quiet "$port"
+	log_test $? "nicreq $knob: both sides paused on the NIC"
 	id=$(conn_on_nic "$port")
 	[ -n "$id" ] && echo "TOE_REQUEST_UPLOAD $id 7" &&
 		wait_for 30 home "$port"
