@@ -361,9 +361,25 @@ static int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		if (copied >= target || (peek && copied))
 			break;
 		if (toe_on_nic(ts)) {
-			if (toe_peer_fin(ts) || (sk->sk_shutdown & RCV_SHUTDOWN))
+			bool more, fin, closed;
+
+			/*
+			 * The event thread places data (rcv_end) before it
+			 * records the peer's FIN or the connection's end, each
+			 * under ts->lock. The ring looked empty above; a FIN
+			 * seen now may follow data placed since: look at all
+			 * three at once, and read again if there is more.
+			 */
+			spin_lock_bh(&ts->lock);
+			more = ts->rcv_end != ts->copied;
+			fin = toe_peer_fin(ts);
+			closed = ts->closed;
+			spin_unlock_bh(&ts->lock);
+			if (more)
+				continue;
+			if (fin || (sk->sk_shutdown & RCV_SHUTDOWN))
 				break;
-			if (READ_ONCE(ts->closed)) {
+			if (closed) {
 				n = -READ_ONCE(ts->close_err) ?: -ECONNRESET;
 				break;
 			}
