@@ -37,7 +37,7 @@ SHORT=${SHORT:-500}
 CAP=${CAP:-20}
 LIMIT=${LIMIT:-4}
 ROTATE=${ROTATE:-10}
-SIZE=${SIZE:-2M}
+SIZE=${SIZE:-4M}
 T=/sys/kernel/tracing
 
 toe_load || exit 1

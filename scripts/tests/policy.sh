@@ -11,7 +11,8 @@
 #             ROTATE transfers paused on it one after another
 # Then from the peer's side: every stream the guest sent arrived intact
 # (toe-xfer --expect), and the peer's own TCP reset nothing.
-# Base: LONG=20 SHORT=500 CAP=20, SIZE 2M each way per long transfer. The
+# Base: LONG=20 SHORT=500 CAP=20, SIZE 4M each way per long transfer (long
+# enough to outlive a refused move's 1 s retry). The
 # debug flavour (KASAN, lockdep, kmemleak; many times slower under TCG)
 # runs LONG=4 SHORT=50 CAP=12 with 1M.
 set -euo pipefail
@@ -29,7 +30,7 @@ fi
 LONG=${LONG:-20}
 SHORT=${SHORT:-500}
 CAP=${CAP:-20}
-SIZE=${SIZE:-2M}
+SIZE=${SIZE:-4M}
 rm -rf "$OUT" && mkdir -p "$OUT"
 TOE_XFER=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")/tools/toe-xfer
 LIMIT=${LIMIT:-4}
