@@ -12,7 +12,9 @@
  *
  * The properties can be set while the VM runs (qom-set over QMP), so a
  * test can make one stretch of a run lossy. A host has no netem here;
- * this is the device's own.
+ * this is the device's own. The read-only fault-dropped,
+ * fault-duplicated and fault-reordered properties count what the stage
+ * did, so that a test proves its faults happened from the device itself.
  *
  * Runs under the BQL, as the rest of the device.
  *
@@ -101,12 +103,15 @@ void toe_fault_pass(TOEPCIState *s, int dir, const uint8_t *buf, size_t len)
     r = toe_fault_roll(f);
     if (r < f->drop) {
         trace_toe_fault(toe_fault_dir_name[dir], "drop", len);
+        f->dropped++;
     } else if (r < f->drop + f->dup) {
         trace_toe_fault(toe_fault_dir_name[dir], "dup", len);
+        f->duplicated++;
         toe_fault_out(s, dir, buf, len);
         toe_fault_out(s, dir, buf, len);
     } else if (r < f->drop + f->dup + f->reorder && !had_held) {
         trace_toe_fault(toe_fault_dir_name[dir], "hold", len);
+        f->reordered++;
         d->held = g_byte_array_sized_new(len);
         g_byte_array_append(d->held, buf, len);
         timer_mod(d->timer, qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
@@ -201,6 +206,22 @@ static void toe_fault_set(Object *obj, Visitor *v, const char *name,
     *knob = value;
 }
 
+static void toe_fault_get_count(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    TOEFaults *f = &TOE_PCI(obj)->fault;
+    uint64_t value;
+
+    if (!strcmp(name, "fault-dropped")) {
+        value = f->dropped;
+    } else if (!strcmp(name, "fault-duplicated")) {
+        value = f->duplicated;
+    } else {
+        value = f->reordered;
+    }
+    visit_type_uint64(v, name, &value, errp);
+}
+
 static void toe_fault_get_seed(Object *obj, Visitor *v, const char *name,
                                void *opaque, Error **errp)
 {
@@ -226,6 +247,11 @@ void toe_fault_class_init(ObjectClass *klass)
         { "fault-dup", "frames per thousand passed twice" },
         { "fault-reorder", "frames per thousand passed after the next" },
     };
+    static const char *const counts[][2] = {
+        { "fault-dropped", "frames dropped so far (read-only)" },
+        { "fault-duplicated", "frames passed twice so far (read-only)" },
+        { "fault-reordered", "frames held back so far (read-only)" },
+    };
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(knobs); i++) {
@@ -233,6 +259,12 @@ void toe_fault_class_init(ObjectClass *klass)
                                   toe_fault_get, toe_fault_set, NULL, NULL);
         object_class_property_set_description(klass, knobs[i][0],
                                               knobs[i][1]);
+    }
+    for (i = 0; i < ARRAY_SIZE(counts); i++) {
+        object_class_property_add(klass, counts[i][0], "uint64",
+                                  toe_fault_get_count, NULL, NULL, NULL);
+        object_class_property_set_description(klass, counts[i][0],
+                                              counts[i][1]);
     }
     object_class_property_add(klass, "fault-seed", "uint64",
                               toe_fault_get_seed, toe_fault_set_seed,

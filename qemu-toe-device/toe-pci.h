@@ -88,6 +88,8 @@ typedef struct TOEFaultDir {
 /* Wire faults: the fault-* properties, settable at run time. */
 typedef struct TOEFaults {
     uint32_t drop, dup, reorder;    /* per mille; sum <= 1000 */
+    /* What the stage did, both directions, read back by tests. */
+    uint64_t dropped, duplicated, reordered;
     uint64_t seed;
     uint64_t rng;                   /* xorshift state, never 0 */
     TOEFaultDir dir[TOE_FAULT_NDIRS];
