@@ -255,15 +255,37 @@ static int toe_drain_rx(struct toe_priv *priv)
 	return 0;
 }
 
+/*
+ * Every refusal is counted, traced and logged with the connection's ports,
+ * so that an operator reading the kernel log learns why a move did not
+ * happen.
+ */
 static int toe_refuse(struct toe_sock *ts, enum toe_refusal why, int err)
 {
+	const struct inet_sock *inet = inet_sk(ts->sk);
+
 	ts->info.last_refusal = why;
 	trace_toe_refuse(ts->conn_id, toe_refusal_name(why), err);
 	if (ts->priv)
 		atomic64_inc(&ts->priv->stats.refusals[why]);
-	net_dbg_ratelimited("toe: socket not offloaded: %s (%d)\n",
-			    toe_refusal_name(why), err);
+	net_info_ratelimited("toe: port %u to %u: %s (%d)\n", inet->inet_num,
+			     ntohs(inet->inet_dport), toe_refusal_name(why), err);
 	return err;
+}
+
+/*
+ * A refusal for want of memory (TOE_REFUSE_QUEUED): which buffer, of what
+ * size, could not be had.
+ */
+static int toe_refuse_queued(struct toe_sock *ts, const char *what, u32 size,
+			     int err)
+{
+	const struct inet_sock *inet = inet_sk(ts->sk);
+
+	net_info_ratelimited("toe: port %u to %u: %s of %u bytes failed (%d)\n",
+			     inet->inet_num, ntohs(inet->inet_dport), what, size,
+			     err);
+	return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
 }
 
 /*
@@ -370,13 +392,19 @@ static int toe_offload_prepare(struct toe_sock *ts, struct toe_tcb *tcb,
 	*pre = NULL;
 	*pre_len = 0;
 	if (tcb->write_seq - tcb->snd_una > TOE_SOCK_BUF_MAX)
-		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOBUFS);
+		return toe_refuse_queued(ts, "send ring past the largest",
+					 tcb->write_seq - tcb->snd_una,
+					 -ENOBUFS);
 	/* Beyond the largest ring the engine holds the excess. */
 	if (toe_buf_alloc(ts->priv, &ts->snd, tcb->snd_una,
-			  tcb->write_seq - tcb->snd_una) ||
-	    toe_buf_alloc(ts->priv, &ts->rcv, tcb->rcv_nxt,
+			  tcb->write_seq - tcb->snd_una))
+		return toe_refuse_queued(ts, "send ring",
+					 tcb->write_seq - tcb->snd_una,
+					 -ENOMEM);
+	if (toe_buf_alloc(ts->priv, &ts->rcv, tcb->rcv_nxt,
 			  toe_rcv_ring_need(tcb)))
-		return toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
+		return toe_refuse_queued(ts, "receive ring",
+					 toe_rcv_ring_need(tcb), -ENOMEM);
 	/*
 	 * The peer hears from the kernel meanwhile: what the backlog holds
 	 * runs between the long steps (it only moves snd_una and rcv_nxt).
@@ -385,18 +413,21 @@ static int toe_offload_prepare(struct toe_sock *ts, struct toe_tcb *tcb,
 	err = toe_tcp_copy_send_queue(sk, &ts->snd, tcb->snd_una,
 				      tcb->write_seq);
 	if (err)
-		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+		return toe_refuse_queued(ts, "copy of the send queue",
+					 tcb->write_seq - tcb->snd_una, err);
 	sk_flush_backlog(sk);
 	err = toe_tcp_take_unread(sk, tcb->copied_seq, &unread, &unread_len);
 	if (err)
-		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+		return toe_refuse_queued(ts, "copy of the unread data",
+					 tcb->rcv_nxt - tcb->copied_seq, err);
 	/* Where the backlog left it: phase two takes what comes after. */
 	toe_tcb_capture(sk, tcb);
 	/* After what the ULP still holds from an earlier upload. */
 	*pre = toe_pre_join(ts, unread, unread_len, NULL, 0, pre_len, &err);
 	kvfree(unread);
 	if (err)
-		return toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+		return toe_refuse_queued(ts, "unread data for the ULP", *pre_len,
+					 err);
 	return 0;
 }
 
@@ -471,7 +502,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 		/* The backlog's ACKs promised a larger window: a larger ring. */
 		toe_buf_free(ts->priv, &ts->rcv);
 		if (toe_buf_alloc(ts->priv, &ts->rcv, tcb.rcv_nxt, need)) {
-			err = toe_refuse(ts, TOE_REFUSE_QUEUED, -ENOMEM);
+			err = toe_refuse_queued(ts, "larger receive ring", need,
+						-ENOMEM);
 			goto out;
 		}
 	}
@@ -483,7 +515,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	err = toe_offload_take_late(ts, tcb0->rcv_nxt, &pre, &pre_len);
 	trace_toe_capture(ts->conn_id, &tcb, pre_len);
 	if (err) {
-		err = toe_refuse(ts, TOE_REFUSE_QUEUED, err);
+		err = toe_refuse_queued(ts, "data that came during the move",
+					tcb.rcv_nxt - tcb0->rcv_nxt, err);
 		goto out;
 	}
 
