@@ -801,6 +801,7 @@ int main(int argc, char **argv)
 	};
 	pthread_t ts, tr;
 	int gen = 0, opt, serve = 0, toe_info = 0, forbid = 0, oob_inline = 0;
+	int want_moves;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -937,9 +938,16 @@ int main(int argc, char **argv)
 	if (x.retries)
 		fprintf(stderr, "toe-xfer: %d moves refused for now (EAGAIN,"
 			" EBUSY) and tried again\n", x.retries);
-	if (x.cycles && x.moves < 2 * x.cycles && !x.toe_err) {
-		fprintf(stderr, "toe-xfer: only %d of %d moves before the end\n",
-			x.moves, 2 * x.cycles);
+	/*
+	 * A move asked for and refused "for now" to the end of the stream
+	 * never happened: that is a failure, not a transfer that succeeded.
+	 */
+	want_moves = x.cycles ? 2 * x.cycles :
+		!!(x.offload_at || x.offload_rx) + !!(x.upload_at || x.upload_rx);
+	if (x.moves < want_moves && !x.toe_err) {
+		fprintf(stderr, "toe-xfer: only %d of %d moves before the end"
+			" (%d refused for now)\n", x.moves, want_moves,
+			x.retries);
 		x.toe_err = EAGAIN;
 	}
 	{
