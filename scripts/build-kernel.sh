@@ -49,7 +49,10 @@ for opt in "${!want[@]}"; do
 		grep -qxF "$opt=${want[$opt]}" "$OUT/.config" || die "$opt=${want[$opt]} did not take"
 	fi
 done
-make -s -C "$SRC" O="$OUT" -j"$(nproc)" bzImage modules >"$OUT/build.log" 2>&1 ||
+# ccache under the cache directory: a kernel whose key changed (a config
+# line, this script) rebuilds mostly from it. Kbuild runs no other compiler.
+export CCACHE_DIR=$TOE_CACHE/ccache CCACHE_MAXSIZE=4G CCACHE_BASEDIR=$SRC
+make -s -C "$SRC" O="$OUT" CC="ccache gcc" -j"$(nproc)" bzImage modules >"$OUT/build.log" 2>&1 ||
 	{ tail -40 "$OUT/build.log" >&2; die "kernel build failed (log: $OUT/build.log)"; }
 touch "$OUT/.done"
 echo "$OUT"

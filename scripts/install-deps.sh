@@ -10,7 +10,7 @@ SOURCES=/etc/apt/sources.list.d/debian.sources
 STAMP_DIR=${TOE_CACHE:-/var/cache/toe}
 PKGS=(
 	# guest kernel and module
-	build-essential bc bison flex libelf-dev libssl-dev cpio kmod
+	build-essential bc bison flex libelf-dev libssl-dev cpio kmod ccache
 	python3 python3-docutils rsync linux-source-6.1 xz-utils
 	# QEMU 7.2 from source (the subset the x86_64 softmmu target needs)
 	dpkg-dev ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev
