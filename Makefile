@@ -5,6 +5,8 @@
 # apt-get, as root) and caches builds in $(TOE_CACHE), outside the checkout.
 #
 #   make check     every test, host and VM; ends with "N passed, N failed"
+#   make soak      the same tests at their long sizes (256 MiB transfers,
+#                  1000 moves, 10 minutes of fuzzing); about an hour
 #   make demo      the main job: boot the VM, traffic through the NIC, live
 #   make bench     netperf through the NIC; writes a results table
 #   make bench-offload  time of a move, and a connection on the NIC against
@@ -32,6 +34,9 @@ qemu: deps
 check: deps
 	bash scripts/check.sh
 
+soak: deps
+	bash scripts/check.sh --soak
+
 demo: deps
 	bash scripts/demo.sh
 
@@ -58,5 +63,5 @@ clean:
 	find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name modules.order -o -name Module.symvers | xargs rm -f
 
-.PHONY: all deps modules qemu check demo bench bench-engine bench-offload bench-policy \
+.PHONY: all deps modules qemu check soak demo bench bench-engine bench-offload bench-policy \
 	fuzz-engine vm clean

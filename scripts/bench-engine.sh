@@ -44,7 +44,7 @@ for round in $(seq "$ROUNDS"); do
 		mkdir -p "$dir"
 		args=()
 		[ $mode = engine ] && args=(--offload-only)
-		engine_peer $port "$BYTES" "$dir/peer.sha" "$dir/peer.err"
+		engine_peer $port "$BYTES" "$dir/peer.err"
 		rc=0
 		engine_harness "$peer" $port "$BYTES" "${args[@]}" \
 			> "$dir/harness.out" 2> "$dir/harness.err" || rc=$?

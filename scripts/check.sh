@@ -1,17 +1,36 @@
 #!/bin/bash
-# check.sh - every test of the project, host and VM; `make check` runs it.
+# check.sh [--soak] - every test of the project, host and VM; `make check`
+# runs it, `make soak` runs it with --soak (the long sizes: TOE_SOAK=1).
 #
-# Each test script prints kselftest-style TEST lines; this counts them and
-# ends with "N passed, N failed" (and skips, if any). A script that fails
-# without printing a [FAIL] line counts as one failure of its own.
-# Results and logs stay in $TOE_CACHE/results.
-set -euo pipefail
+# First it builds, once, everything the tests use (QEMU, each flavour's
+# kernel, module and initramfs) and exports the paths, so that no test
+# script builds or checks a build again. Then each test script runs with
+# its output in $TOE_CACHE/results/<name>.out and .err.
+#
+# Each script prints kselftest-style TEST lines and declares how many it
+# will print ("PLAN: N what" lines, summed). A script that printed fewer
+# checks than it planned (it died, or the guest hung), more, or none, or
+# that exited nonzero without a failing check, fails by name here: so
+# "N passed, N failed" counts every check, including those that never
+# ran. Each script's seconds go to results/timings.txt, printed sorted at
+# the end.
+#
+# TOE_ONLY=REGEX runs only the test scripts whose name (as in TESTS, e.g.
+# "offload.sh base") matches: make check TOE_ONLY='debug$'.
+set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+SOAK=0
+case "${1:-}" in
+--soak) SOAK=1 ;;
+"") ;;
+*) die "unknown argument '$1' (--soak or nothing)" ;;
+esac
+export TOE_SOAK=$SOAK
 export TOE_RESULTS=$TOE_CACHE/results
 rm -rf "$TOE_RESULTS" && mkdir -p "$TOE_RESULTS"
 
-bash "$TOE_ROOT/scripts/install-deps.sh"
+bash "$TOE_ROOT/scripts/install-deps.sh" || die "installing the dependencies failed"
 
 TESTS=(
 	"style.sh"
@@ -21,23 +40,51 @@ TESTS=(
 	"engine-interop.sh"
 	"engine-interop.sh --san"
 	"engine-fuzz.sh"
-	"kunit.sh base"
-	"l2.sh base"
-	"offload.sh base"
-	"failover.sh base"
-	"exceptions.sh base"
-	"policy.sh base"
-	"kunit.sh debug"
-	"l2.sh debug"
-	"offload.sh debug"
-	"failover.sh debug"
-	"exceptions.sh debug"
-	"policy.sh debug"
+	# One boot of the VM per flavour for every suite that runs on the
+	# NIC's default properties, one for those that need others
+	# (scripts/tests/vm.sh).
+	"vm.sh base kunit l2 offload failover policy:main"
+	"vm.sh base exceptions policy:capacity"
+	"vm.sh debug kunit l2 offload failover policy:main"
+	"vm.sh debug exceptions policy:capacity"
 )
 passed=0 failed=0 skipped=0
 failed_runs=()
 start=$SECONDS
+: > "$TOE_RESULTS/timings.txt"
+
+# fail_line NAME: one [FAIL] line of check.sh's own, counted and listed.
+fail_line() {
+	printf 'TEST: %-60s [FAIL]\n' "$1" | tee -a "$TOE_RESULTS/failures.txt"
+	failed=$((failed + 1))
+}
+
+# Everything the VM tests boot, built once. A build that fails fails the
+# run by name; the tests that need it then fail on their own.
+t0=$SECONDS
+log "building QEMU and the base and debug guests"
+if TOE_QEMU=$(bash "$TOE_ROOT/scripts/build-qemu.sh" 2>"$TOE_RESULTS/build-qemu.err"); then
+	export TOE_QEMU
+else
+	fail_line "build: QEMU with toe-pci (results/build-qemu.err)"
+	tail -n 20 "$TOE_RESULTS/build-qemu.err"
+fi
+for flavour in base debug; do
+	err=$TOE_RESULTS/build-$flavour.err
+	if kdir=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$flavour" 2>"$err") &&
+		moddir=$(bash "$TOE_ROOT/scripts/build-module.sh" "$flavour" 2>>"$err") &&
+		initrd=$(bash "$TOE_ROOT/scripts/build-initramfs.sh" "$flavour" 2>>"$err"); then
+		export "TOE_KDIR_$flavour=$kdir" "TOE_MODDIR_$flavour=$moddir" \
+			"TOE_INITRD_$flavour=$initrd"
+	else
+		fail_line "build: $flavour kernel, module and initramfs (results/build-$flavour.err)"
+		tail -n 20 "$err"
+	fi
+done
+echo "$((SECONDS - t0)) builds" >> "$TOE_RESULTS/timings.txt"
+
 for t in "${TESTS[@]}"; do
+	[[ $t =~ ${TOE_ONLY:-.} ]] || continue
 	name=${t// /-}
 	log "running $t"
 	t0=$SECONDS
@@ -45,26 +92,35 @@ for t in "${TESTS[@]}"; do
 	read -r -a argv <<< "$t"
 	bash "$TOE_ROOT/scripts/tests/${argv[0]}" "${argv[@]:1}" \
 		>"$TOE_RESULTS/$name.out" 2>"$TOE_RESULTS/$name.err" || rc=$?
-	grep -a '^TEST: ' "$TOE_RESULTS/$name.out" || true
-	p=$(grep -ac '^TEST: .*\[ OK \]' "$TOE_RESULTS/$name.out" || true)
-	f=$(grep -ac '^TEST: .*\[FAIL\]' "$TOE_RESULTS/$name.out" || true)
-	s=$(grep -ac '^TEST: .*\[SKIP\]' "$TOE_RESULTS/$name.out" || true)
-	grep -a '^TEST: .*\[FAIL\]' "$TOE_RESULTS/$name.out" | sed "s|^|$t: |" \
-		>> "$TOE_RESULTS/failures.txt" || true
+	out=$TOE_RESULTS/$name.out
+	grep -a '^TEST: ' "$out"
+	p=$(grep -ac '^TEST: .*\[ OK \]' "$out")
+	f=$(grep -ac '^TEST: .*\[FAIL\]' "$out")
+	s=$(grep -ac '^TEST: .*\[SKIP\]' "$out")
+	grep -a '^TEST: .*\[FAIL\]' "$out" | sed "s|^|$t: |" >> "$TOE_RESULTS/failures.txt"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	planned=$(sed -n 's/^PLAN: \([0-9]*\) .*/\1/p' "$out" | awk '{ n += $1 } END { print n + 0 }')
+	printed=$((p + f + s))
+	if [ "$planned" -eq 0 ]; then
+		fail_line "$t: declared no plan (it ended before its first check)"
+	elif [ "$printed" -lt "$planned" ]; then
+		fail_line "$t: $((planned - printed)) of $planned planned checks never printed"
+	elif [ "$printed" -gt "$planned" ]; then
+		fail_line "$t: printed $printed checks, planned $planned"
+	fi
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		printf 'TEST: %-60s [FAIL]\n' "$t exited $rc" |
-			tee -a "$TOE_RESULTS/failures.txt"
-		f=1
+		fail_line "$t: exited $rc with no failing check"
 	fi
 	if [ $rc -ne 0 ]; then
 		echo "---- $t: stderr (last 40 lines; full log $TOE_RESULTS/$name.err)"
 		tail -n 40 "$TOE_RESULTS/$name.err"
 		failed_runs+=("$name")
 	fi
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	log "$t: $p passed, $f failed in $((SECONDS - t0))s"
+	echo "$((SECONDS - t0)) $t" >> "$TOE_RESULTS/timings.txt"
+	log "$t: $p passed, $f failed ($printed of $planned planned) in $((SECONDS - t0))s"
 done
-log "all tests in $((SECONDS - start))s"
+echo "---- seconds per step (results/timings.txt), $((SECONDS - start)) s in all:"
+sort -rn "$TOE_RESULTS/timings.txt"
 # Last, so that the end of a long log names what failed.
 if [ -s "$TOE_RESULTS/failures.txt" ]; then
 	echo "---- failed (logs in $TOE_RESULTS):"

@@ -20,8 +20,15 @@ got=$(cat "$OUT/rx.sha" 2>/dev/null || echo none)
 echo "demo: peer received sha256 $got"
 echo "demo: expected sha256      $want"
 if [ $rc -eq 0 ] && [ "$got" = "$want" ]; then
-	echo "demo: both ends received intact streams"
+	echo "demo: the connection moved to the NIC and home; both ends received intact streams"
 	exit 0
 fi
-echo "demo: FAILED (guest rc $rc; logs in $OUT)"
+[ "$got" = "$want" ] || echo "demo: FAILED: the peer's stream differs"
+case $rc in
+0) ;;
+124) echo "demo: FAILED: the guest timed out" ;;
+125) echo "demo: FAILED: the guest ended without a status" ;;
+*) echo "demo: FAILED: the guest says why above (status $rc)" ;;
+esac
+echo "demo: logs in $OUT"
 exit 1

@@ -6,24 +6,27 @@
 # A holds the application's socket, B a kernel peer (toe-xfer); each has
 # a TAP device the harness holds, and the harness is the wire between.
 
-ENGINE_SRC=$TOE_ROOT/qemu-toe-device/engine
 ENGINE_PEER4=198.18.1.2
 ENGINE_PEER6=2001:2:0:1::2
 
 # engine_build [--san]: build the harness (and the host's toe-xfer) into
-# $TOE_CACHE; sets HARNESS and TOE_XFER.
+# the cache ($ENGINE_O, scripts/lib.sh); sets HARNESS and TOE_XFER.
 engine_build() {
-	local build=$TOE_CACHE/engine-build
 	if [ "${1:-}" = --san ]; then
-		make -s -C "$ENGINE_SRC" SAN=1 O="$build" "$build-san/interop" >&2
-		HARNESS=$build-san/interop
+		engine_make interop-san -s SAN=1 "$ENGINE_O-san/interop" >&2 || return 1
+		HARNESS=$ENGINE_O-san/interop
 	else
-		make -s -C "$ENGINE_SRC" O="$build" "$build/interop" >&2
-		HARNESS=$build/interop
+		engine_make interop -s "$ENGINE_O/interop" >&2 || return 1
+		HARNESS=$ENGINE_O/interop
 	fi
-	TOE_XFER=$build/toe-xfer
-	mkdir -p "$build"
-	cc -O2 -Wall -I"$TOE_ROOT/include" -o "$TOE_XFER" "$TOE_ROOT/tools/toe-xfer.c" -lpthread
+	TOE_XFER=$TOE_CACHE/host-tools-$(input_hash "$TOE_ROOT/tools/toe-xfer.c" \
+		"$TOE_ROOT/include/uapi/toe.h")/toe-xfer
+	if [ ! -x "$TOE_XFER" ]; then
+		mkdir -p "${TOE_XFER%/*}"
+		cc -O2 -Wall -I"$TOE_ROOT/include" -o "$TOE_XFER.tmp" \
+			"$TOE_ROOT/tools/toe-xfer.c" -lpthread || return 1
+		mv "$TOE_XFER.tmp" "$TOE_XFER"
+	fi
 }
 
 # engine_net_up: namespaces NSA and NSB with taps ta and tb, IPv4 and
@@ -50,14 +53,15 @@ engine_net_down() {
 	ip netns del "$NSB" 2>/dev/null || true
 }
 
-# engine_peer PORT BYTES SHAFILE ERRFILE [TOE-XFER ARGS...]: start
-# toe-xfer listening in B (sending seed 2, its received stream's SHA-256
-# to SHAFILE) and wait until it listens; its pid is in PEER_PID.
+# engine_peer PORT BYTES ERRFILE [TOE-XFER ARGS...]: start toe-xfer
+# listening in B (sending seed 2, checking what it receives against seed
+# 1 as it comes: "every one as expected" in ERRFILE) and wait until it
+# listens; its pid is in PEER_PID.
 engine_peer() {
-	local port=$1 bytes=$2 sha=$3 err=$4
-	shift 4
-	ip netns exec "$NSB" sh -c "'$TOE_XFER' --listen $port --bytes $bytes \
-		--seed 2 $* | sha256sum | cut -d' ' -f1 > '$sha'" 2> "$err" &
+	local port=$1 bytes=$2 err=$3
+	shift 3
+	ip netns exec "$NSB" "$TOE_XFER" --listen "$port" --bytes "$bytes" \
+		--seed 2 --expect "1:$bytes" "$@" > /dev/null 2> "$err" &
 	PEER_PID=$!
 	for _ in $(seq 100); do
 		ip netns exec "$NSB" ss -Hltn "sport = :$port" | grep -q . && return

@@ -59,9 +59,11 @@ done
 [ $# -gt 0 ] || die "no guest command given"
 [ -z "$ADD" ] || [ -d "$ADD" ] || die "--add $ADD: not a directory"
 
-KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
-QEMU=$(bash "$TOE_ROOT/scripts/build-qemu.sh")
-INITRD=$(bash "$TOE_ROOT/scripts/build-initramfs.sh" "$FLAVOUR")
+# Built once per run by check.sh (TOE_QEMU, TOE_KDIR_*, TOE_INITRD_*), or
+# here when run on its own.
+KDIR=$(resolved KDIR "$FLAVOUR")
+QEMU=${TOE_QEMU:-$(bash "$TOE_ROOT/scripts/build-qemu.sh")}
+INITRD=$(resolved INITRD "$FLAVOUR")
 [ -n "$OUT" ] || OUT=$(mktemp -d /tmp/toe-vm.XXXXXX)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

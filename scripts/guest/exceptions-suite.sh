@@ -19,6 +19,7 @@
 . /tests/lib.sh
 
 SIZE=${SIZE:-8M}
+toe_plan 8
 
 toe_load || exit 1
 toe_wait_peer || exit 1

@@ -19,6 +19,7 @@
 N=${N:-50}
 SIZE=${SIZE:-2M}
 
+toe_plan 14
 toe_load || exit 1
 toe_wait_peer || exit 1
 DEV=$(toe_dev)

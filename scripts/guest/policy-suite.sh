@@ -40,6 +40,13 @@ ROTATE=${ROTATE:-10}
 SIZE=${SIZE:-4M}
 T=/sys/kernel/tracing
 
+# main: mix 9, idle 4, forbid 3, lists 3, rtt 3, limit 5, nicreq 12,
+# off 5, netperf 3. capacity: capacity 5; rotate one per transfer, two
+# more for each past the eighth, and 2.
+case $ROUNDS in
+main) toe_plan 47 ;;
+capacity) toe_plan $((5 + ROTATE + 2 * (ROTATE - 8) + 2)) ;;
+esac
 toe_load || exit 1
 toe_wait_peer || exit 1
 DEV=$(toe_dev)

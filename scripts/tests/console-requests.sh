@@ -16,8 +16,39 @@
 #       stops answering (until the driver resets it)
 #   TOE_NSTAT NAME  the peer's nstat counters now, to nstat-NAME.txt (a
 #       guest test's rounds each see what the wire saw during them)
+#
+# Every QMP request whose answer is an error is appended to qmp-errors,
+# which the host's test fails on (check_qmp). Evidence files are written
+# from what the device answers, never from what was asked:
+#   faults-set     "faults: drop D dup U reorder R" once QEMU took all
+#                  three, then "counts: dropped N duplicated N reordered N",
+#                  the device's own counters, each time faults change
+#   hang-set       "hang: V" with V the hang property read back
 set -uo pipefail
 QMP=$(dirname "$0")/../qmp.py
+DEV=/machine/peripheral/toe0
+
+# qmp COMMAND ARGS-JSON: one request; its answer on stdout; an error is
+# recorded in qmp-errors and returns 1.
+qmp() {
+	local out
+	if ! out=$(python3 "$QMP" qmp.sock "$1" "$2" 2>&1); then
+		echo "$1 $2: $out" >> qmp-errors
+		return 1
+	fi
+	echo "$out"
+}
+qom_set() { qmp qom-set "{\"path\": \"$DEV\", \"property\": \"$1\", \"value\": $2}" > /dev/null; }
+# qom_get PROPERTY: the value QEMU returns, on stdout.
+qom_get() {
+	qmp qom-get "{\"path\": \"$DEV\", \"property\": \"$1\"}" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["return"])'
+}
+fault_counts() {
+	echo "counts: dropped $(qom_get fault-dropped) duplicated $(qom_get fault-duplicated)" \
+		"reordered $(qom_get fault-reordered)"
+}
+
 done_n=0
 while sleep 0.1; do
 	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
@@ -27,24 +58,27 @@ while sleep 0.1; do
 		done_n=$((done_n + 1))
 		case $1 in
 		TOE_REQUEST_UPLOAD)
-			python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
-				\"property\": \"request-upload\", \"value\": $(($2 << 8 | $3))}" ;;
+			if [[ ${2:-} =~ ^[0-9]+$ && ${3:-} =~ ^[0-9]+$ ]]; then
+				qom_set request-upload $(($2 << 8 | $3))
+			else
+				echo "TOE_REQUEST_UPLOAD $*: not a connection id and reason" >> qmp-errors
+			fi ;;
 		TOE_PEER_TOUCH)
 			[[ $2 =~ ^[a-z0-9.-]+$ ]] && touch "$2" ;;
 		TOE_FAULTS)
 			# The peer's counters before any fault: what the
 			# clean tests did (offload.sh checks them).
 			[ -f nstat-clean.txt ] || nstat -asz > nstat-clean.txt
+			fault_counts >> faults-set
+			ok=1
 			for f in drop:$2 dup:$3 reorder:$4; do
-				python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
-					\"property\": \"fault-${f%%:*}\", \"value\": ${f#*:}}"
+				qom_set "fault-${f%%:*}" "${f#*:}" || ok=0
 			done
-			echo "faults: drop $2 dup $3 reorder $4" > faults-set ;;
+			[ $ok = 0 ] || echo "faults: drop $2 dup $3 reorder $4" >> faults-set ;;
 		TOE_HANG)
 			[ "$2" = 1 ] && v=true || v=false
-			python3 "$QMP" qmp.sock qom-set "{\"path\": \"/machine/peripheral/toe0\",
-				\"property\": \"hang\", \"value\": $v}"
-			echo "hang: $v" >> hang-set ;;
+			qom_set hang $v
+			echo "hang: $(qom_get hang | tr 'TF' 'tf')" >> hang-set ;;
 		TOE_NSTAT)
 			[[ $2 =~ ^[a-z0-9-]+$ ]] && nstat -asz > "nstat-$2.txt" ;;
 		esac

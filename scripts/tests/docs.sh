@@ -1,11 +1,13 @@
 #!/bin/bash
 # docs.sh - every page in Documentation/ is valid reStructuredText: docutils
 # (Debian's python3-docutils) parses it with warnings treated as errors.
-set -euo pipefail
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-for f in "$TOE_ROOT"/Documentation/*.rst; do
+pages=("$TOE_ROOT"/Documentation/*.rst)
+plan $((${#pages[@]} + 1)) "one per page and the index"
+for f in "${pages[@]}"; do
 	out=$(/usr/bin/python3 - "$f" 2>&1 <<'PY'
 import sys
 import docutils.core

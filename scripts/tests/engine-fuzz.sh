@@ -7,17 +7,19 @@
 # engine bugs it found, kept in the repository so a new machine checks
 # them too), then fuzzes and adds what finds new coverage. Crash, leak and timeout reproducers go to
 # $TOE_RESULTS/engine-fuzz/; replay one with
-#   $TOE_CACHE/engine-build-fuzz/fuzz-input FILE
+#   $TOE_CACHE/engine-KEY-fuzz/fuzz-input FILE
 #
-# ENGINE_FUZZ_SECONDS: how long to fuzz (default 60).
-set -euo pipefail
+# ENGINE_FUZZ_SECONDS: how long to fuzz (default 30 in make check, after
+# the corpus and the seeds have all run; 600 in make soak and
+# make fuzz-engine).
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
 
 ENGINE=$TOE_ROOT/qemu-toe-device/engine
-SECS=${ENGINE_FUZZ_SECONDS:-60}
-BUILD=$TOE_CACHE/engine-build
-FUZZER=$BUILD-fuzz/fuzz-input		# the Makefile's $(O)-fuzz
+[ "${TOE_SOAK:-0}" = 1 ] && SECS=${ENGINE_FUZZ_SECONDS:-600}
+SECS=${ENGINE_FUZZ_SECONDS:-${SECS:-30}}
+FUZZER=$ENGINE_O-fuzz/fuzz-input		# the Makefile's $(O)-fuzz
 CORPUS=$TOE_CACHE/engine-fuzz-corpus
 SEEDS=$ENGINE/tests/fuzz-seeds
 OUT=${TOE_RESULTS:-$TOE_CACHE/results}/engine-fuzz
@@ -25,6 +27,7 @@ NAME="engine-fuzz: $SECS s of libFuzzer, no crash, leak or sanitizer report"
 
 rm -rf "$OUT"
 mkdir -p "$OUT" "$CORPUS"
+plan 1 "the fuzz run"
 
 if ! command -v clang >/dev/null; then
 	echo "clang not installed (scripts/install-deps.sh)" >&2
@@ -34,7 +37,7 @@ fi
 
 log "building the fuzz target"
 rc=0
-make -C "$ENGINE" fuzz O="$BUILD" >"$OUT/make.log" 2>&1 || rc=$?
+engine_make fuzz fuzz >"$OUT/make.log" 2>&1 || rc=$?
 if [ $rc -ne 0 ]; then
 	tail -n 20 "$OUT/make.log" >&2
 	log_test 1 "engine-fuzz: make -C qemu-toe-device/engine fuzz"

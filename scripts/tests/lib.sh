@@ -1,31 +1,78 @@
 # lib.sh - helpers for host-side test scripts (sourced after ../lib.sh).
 #
 # Kselftest conventions: one "TEST: name [ OK ]|[FAIL]|[SKIP]" line per
-# check; exit 0 pass, 1 fail, 4 skip.
-# log_test and the addresses are shared with the guest's scripts.
+# check; exit 0 pass, 1 fail, 4 skip. log_test and the addresses are
+# shared with the guest's scripts.
+#
+# The test scripts run without `set -e`: a check is a command whose
+# status log_test records, and a failing one must not end the script
+# before the checks after it (the kernel log, kmemleak) have printed.
+# Each script declares how many checks it prints (plan); check.sh fails,
+# by name, every script that printed fewer or more.
 . "$TOE_ROOT/scripts/guest/lib.sh"
 
-# guest_tests LOG: the guest's own TEST lines, prefixed with the flavour.
+# plan N WHAT: this script prints N more TEST lines for WHAT. check.sh
+# adds up a script's PLAN lines and compares them with its TEST lines.
+plan() {
+	echo "PLAN: $1 $2"
+}
+
+# check NAME CMD...: run CMD, one TEST line for NAME by its status.
+check() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	log_test "$rc" "$name"
+}
+
+# guest_tests LOG TAG SUITE: the guest's own TEST lines in LOG (a suite's
+# slice of the console, scripts/tests/vm.sh), prefixed with the flavour,
+# and a check that there are as many as its TOE_PLAN said; each planned
+# check that never printed is a [FAIL] of its own.
 guest_tests() {
-	local log=$1 tag=$2
-	grep -a '^TEST: ' "$log" | sed "s/^TEST: /TEST: [$tag] /" || true
-	grep -aq '^TEST: .*\[FAIL\]' "$log" && TOE_FAILED=1
+	local log=$1 tag=$2 suite=$3 planned seen
+	planned=$(tr -d '\r' < "$log" 2>/dev/null | sed -n 's/^TOE_PLAN \([0-9]*\)$/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	seen=$(grep -ac '^TEST: ' "$log" 2>/dev/null)
+	plan "$((planned + 1))" "guest $suite"
+	grep -a '^TEST: ' "$log" 2>/dev/null | tr -d '\r' | sed "s/^TEST: /TEST: [$tag] /"
+	grep -aq '^TEST: .*\[FAIL\]' "$log" 2>/dev/null && TOE_FAILED=1
+	# Checks the guest never printed are counted here, by name, so the
+	# total stays what was planned.
+	[ "$planned" -gt 0 ] && [ "${seen:-0}" -eq "$planned" ]
+	log_test $? "[$tag] $suite: the guest printed all $planned checks it planned (${seen:-0})"
+	if [ "${seen:-0}" -lt "$planned" ]; then
+		local i
+		for i in $(seq $((seen + 1)) "$planned"); do
+			log_test 1 "[$tag] $suite: planned check $i of $planned never printed"
+		done
+		plan $((planned - seen)) "guest $suite, never printed"
+	fi
 	return 0
 }
 
-# check_kernel_log LOG TAG: no oops, KASAN, lockdep or atomic-sleep report.
+# check_kernel_log LOG TAG [SLICE]: a kernel log exists (the boot's, or
+# with SLICE a suite's slice of the console: not empty) and has no oops,
+# KASAN, lockdep, atomic-sleep, hung-task, soft-lockup or RCU-stall report.
 check_kernel_log() {
-	local log=$1 tag=$2 pat
+	local log=$1 tag=$2 slice=${3:-} pat rc=0
 	pat='BUG:|WARNING:|KASAN|possible circular locking|inconsistent lock state|'
 	pat+='possible recursive locking|sleeping function called from invalid context|'
 	pat+='Oops|Kernel panic|general protection fault|unreferenced object|'
-	pat+='suspicious RCU usage|DMA-API: [a-z]+ [0-9a-f:.]+: '
-	if grep -aEq "$pat" "$log"; then
+	pat+='suspicious RCU usage|DMA-API: [a-z]+ [0-9a-f:.]+: |'
+	pat+='blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP|'
+	pat+='rcu: INFO: .* detected stalls|self-detected stall'
+	if [ -z "$slice" ] && ! grep -aq 'Linux version' "$log" 2>/dev/null; then
+		echo "# no kernel log in $log" >&2
+		rc=1
+	elif [ -n "$slice" ] && [ ! -s "$log" ]; then
+		echo "# the suite left nothing on the console ($log)" >&2
+		rc=1
+	elif grep -aEq "$pat" "$log"; then
 		grep -aE -A20 "$pat" "$log" | head -n 60 >&2
-		log_test 1 "[$tag] kernel log has no oops, KASAN, lockdep or leak report"
-	else
-		log_test 0 "[$tag] kernel log has no oops, KASAN, lockdep or leak report"
+		rc=1
 	fi
+	log_test $rc "[$tag] kernel log has no oops, KASAN, lockdep, stall or leak report"
 }
 
 # gen_sha SEED BYTES: the SHA-256 of toe-xfer's stream for SEED.
@@ -36,9 +83,17 @@ gen_sha() {
 # check_peer OUT FLAVOUR FILE SEED BYTES NAME: the SHA-256 the peer wrote
 # to OUT/FILE must be that of toe-xfer's stream for SEED.
 check_peer() {
-	local out=$1 tag=$2 file=$3 seed=$4 bytes=$5 name=$6
-	[ -f "$out/$file" ] && [ "$(cat "$out/$file")" = "$(gen_sha "$seed" "$bytes")" ]
-	log_test $? "[$tag] $name"
+	local out=$1 tag=$2 file=$3 seed=$4 bytes=$5 name=$6 rc=1 got
+	got=$(cat "$out/$file" 2>/dev/null)
+	[ -n "$got" ] && [ "$got" = "$(gen_sha "$seed" "$bytes")" ] && rc=0
+	[ $rc -eq 0 ] || echo "# $name: $file is '${got:-missing}'" >&2
+	log_test $rc "[$tag] $name"
+}
+
+# peer_expected LOG: toe-xfer --expect on the peer said every byte came
+# as expected (the peer checks the stream as it comes, no second hash).
+peer_expected() {
+	grep -aq "^toe-xfer: received seed .* every one as expected" "$1" 2>/dev/null
 }
 
 # nstat_get FILE COUNTER: one counter of the peer's `nstat -asz` output.
@@ -46,11 +101,60 @@ nstat_get() {
 	awk -v n="$2" '$1 == n { print $2 }' "$1"
 }
 
-# check_kmemleak LOG FLAVOUR: under debug, the guest's scan (toe_kmemleak_scan)
-# ran and reported no leak. The scan must have run, not merely found
-# nothing to say.
+# nstat_zero_delta BEFORE AFTER COUNTER...: the peer's counters were taken
+# at both times and no COUNTER moved between them.
+nstat_zero_delta() {
+	local a=$1 b=$2 c rc=0 d va vb
+	shift 2
+	[ -s "$a" ] && [ -s "$b" ] || { echo "# no peer counters in $a or $b" >&2; return 1; }
+	for c in "$@"; do
+		va=$(nstat_get "$a" "$c") vb=$(nstat_get "$b" "$c")
+		d=$(( ${vb:-0} - ${va:-0} ))
+		[ "$d" = 0 ] || { echo "# peer $c +$d (${a##*/} to ${b##*/})" >&2; rc=1; }
+	done
+	return $rc
+}
+
+# nstat_delta BEFORE AFTER COUNTER: how much COUNTER moved, or "?".
+nstat_delta() {
+	local a b
+	a=$(nstat_get "$1" "$3" 2>/dev/null) b=$(nstat_get "$2" "$3" 2>/dev/null)
+	[ -n "$a" ] && [ -n "$b" ] && echo $((b - a)) || echo "?"
+}
+
+# nstat_zero FILE COUNTER...: the peer's FILE exists and each COUNTER is 0.
+nstat_zero() {
+	local file=$1 c rc=0
+	shift
+	[ -s "$file" ] || { echo "# no peer counters in $file" >&2; return 1; }
+	for c in "$@"; do
+		[ "$(nstat_get "$file" "$c")" = 0 ] ||
+			{ echo "# peer $c = $(nstat_get "$file" "$c") ($file)" >&2; rc=1; }
+	done
+	return $rc
+}
+
+# check_kmemleak LOG FLAVOUR [SUITE]: under debug, the guest's scan
+# (toe_kmemleak_scan) ran and reported no leak. The scan must have run,
+# not merely found nothing to say. Prints nothing for base.
 check_kmemleak() {
 	[ "$2" = debug ] || return 0
-	grep -aq '^KMEMLEAK_REPORTS=0' "$1"
-	log_test $? "[$2] kmemleak scanned after the tests and reports no leak"
+	grep -aq '^KMEMLEAK_REPORTS=0' "$1" 2>/dev/null
+	log_test $? "[$2] ${3:+$3: }kmemleak scanned after the tests and reports no leak"
+}
+
+# kmemleak_checks FLAVOUR: how many lines check_kmemleak prints.
+kmemleak_checks() {
+	[ "$1" = debug ] && echo 1 || echo 0
+}
+
+# check_qmp OUT TAG: QEMU refused none of the QMP requests that
+# console-requests.sh made (qmp-errors is empty): a test's fault
+# injection or upload request did happen.
+check_qmp() {
+	local out=$1 tag=$2
+	[ ! -s "$out/qmp-errors" ]
+	local rc=$?
+	[ $rc -eq 0 ] || sed 's/^/# QMP: /' "$out/qmp-errors" >&2
+	log_test $rc "[$tag] every QMP request to the device succeeded"
 }
