@@ -19,6 +19,9 @@
 # suites run one after another, each between TOE_SUITE_BEGIN and
 # TOE_SUITE_END markers on the console, with the peer's nstat counters
 # taken before and after each (OUT/nstat-SUITE-begin.txt, -end.txt).
+# A suite that outlives its timeout is stopped (status 143) and the next
+# one runs; the boot's own timeout, the sum of them all, is the backstop
+# for a guest that hangs whole.
 #
 # Prints, besides each suite's own lines, per boot:
 #   "[FLAVOUR] boot NAME: the guest ran every suite to its end"
@@ -48,6 +51,8 @@ q() {
 		$([[ $s == *:* ]] && echo "${s#*:}")
 }
 
+SCRIPTS=$(mktemp -d)
+trap 'rm -rf "$SCRIPTS"' EXIT
 peers=() devopts= timeout=120 cmd=
 for s in "${SUITES[@]}"; do
 	[ -f "$TOE_ROOT/scripts/tests/${s%%:*}.sh" ] || die "no suite ${s%%:*}"
@@ -65,15 +70,17 @@ for s in "${SUITES[@]}"; do
 	done
 	t=$(q "$s" timeout) || die "$s: no timeout"
 	timeout=$((timeout + t))
-	g=$(q "$s" guest) || die "$s: no guest command"
-	# The suite in a shell of its own; its status after the END marker.
+	# The suite's command in a file of its own (at /host in the guest),
+	# run in a shell of its own within its timeout; its status after
+	# the END marker.
+	q "$s" guest > "$SCRIPTS/${s//:/-}.sh" || die "$s: no guest command"
 	cmd+="echo 'TOE_SUITE_BEGIN $s'; echo 'TOE_NSTAT ${s//:/-}-begin'; sleep 0.5; "
-	cmd+="( $g ); rc=\$?; echo \"TOE_SUITE_END $s \$rc\"; "
+	cmd+="timeout $t sh /host/${s//:/-}.sh; rc=\$?; echo \"TOE_SUITE_END $s \$rc\"; "
 	cmd+="echo 'TOE_NSTAT ${s//:/-}-end'; sleep 0.5; "
 done
 cmd+="true"
 
-args=(--flavour "$FLAVOUR" --out "$OUT" --timeout "$timeout"
+args=(--flavour "$FLAVOUR" --out "$OUT" --timeout "$timeout" --add "$SCRIPTS"
 	--peer "netserver -D -p 12865"
 	--peer "bash $TOE_ROOT/scripts/tests/console-requests.sh"
 	--after "nstat -asz > nstat.txt")
