@@ -152,8 +152,12 @@ for kind in bad-opcode bad-payload-addr oversize-payload bad-tx-addr bad-tx-len 
 	before=$(ethtool_stat "$DEV" dev_errors)
 	rc=1
 	if [ -n "$DBG" ] && echo $kind > "$DBG/inject" 2>/tmp/inject.err; then
-		sleep 0.5
-		after=$(ethtool_stat "$DEV" dev_errors)
+		# Until the device's error is counted (5 s at most).
+		for i in $(seq 50); do
+			after=$(ethtool_stat "$DEV" dev_errors)
+			[ "${after:-0}" -gt "${before:-0}" ] && break
+			sleep 0.1
+		done
 		[ "${after:-0}" -gt "${before:-0}" ] && toe_wait_peer &&
 			ping -c1 -W2 $TOE_PEER_V4 >/dev/null && rc=0
 	fi

@@ -189,8 +189,13 @@ log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves: unread data within tcp_rmem
 
 # A connection whose route does not leave through the NIC stays where it
 # is: TOE_OFFLOAD fails with ENODEV and the stream is unharmed.
-(toe-xfer --listen 5020 --bytes 1M --seed 28 --fin-last > /tmp/lo.rx 2>/dev/null &)
-sleep 0.5
+toe-xfer --listen 5020 --bytes 1M --seed 28 --fin-last > /tmp/lo.rx 2>/dev/null &
+lo_pid=$!
+# Until it listens, not a guessed half second.
+for i in $(seq 50); do
+	ss -Hltn 'sport = :5020' | grep -q . && break
+	sleep 0.1
+done
 xfer_rc=0
 toe-xfer --connect 127.0.0.1:5020 --bytes 1M --seed 27 --offload-at 64K \
 	> /tmp/lo.tx 2>/tmp/xfer.err || xfer_rc=$?
@@ -202,7 +207,7 @@ if [ $xfer_rc != 0 ] && grep -q 'TOE_OFFLOAD=1 at .*No such device' /tmp/xfer.er
 	rc=0
 fi
 log_test $rc "loopback: TOE_OFFLOAD refused with ENODEV, reason route (9)"
-sleep 1
+wait $lo_pid
 [ "$(sha256sum < /tmp/lo.rx)" = "$(toe-xfer --gen --bytes 1M --seed 27 | sha256sum)" ] &&
 [ "$(sha256sum < /tmp/lo.tx)" = "$(toe-xfer --gen --bytes 1M --seed 28 | sha256sum)" ]
 log_test $? "loopback: the refused connection carries both streams intact"
@@ -328,7 +333,11 @@ np_moved() {
 	netperf -H $TOE_PEER_V4 -t "$test" -l 8 -P 0 -- -P "$lport,$rport" \
 		> /tmp/np.out 2>&1 &
 	pid=$!
-	sleep 2
+	# Until its data connection is up, not a guessed two seconds.
+	for i in $(seq 100); do
+		ss -Htn state established "dport = :$rport" | grep -q . && break
+		sleep 0.1
+	done
 	toectl offload --port "$rport" --retry 10 > /tmp/np.move 2>&1 || rc=1
 	# Local Peer State Where Conn Dev NIC-Sent NIC-Recv
 	while [ $carried = 0 ] && kill -0 $pid 2>/dev/null; do
