@@ -396,7 +396,9 @@ nicreq_one() {
 	sysctl -qw net.toe.mode=2 net.toe.nic_request="$knob"
 	before=$(pol nic_request)
 	: > /tmp/pids-nicreq
-	xfer_bg /tmp/nicreq-"$port".err "$port" 2M /tmp/pids-nicreq \
+	# 7 MiB after the resume: with 1 MiB the stream could end before
+	# the policy's next look at it (seen: refused, not ESTABLISHED).
+	xfer_bg /tmp/nicreq-"$port".err "$port" 8M /tmp/pids-nicreq \
 		--pause-at 1M --resume-file /tmp/go-nicreq-"$port"
 	wait_for 120 nic_has "$port"
 	log_test $? "nicreq $knob: the policy moved the connection"

@@ -46,7 +46,6 @@ guest_tests() {
 		for i in $(seq $((seen + 1)) "$planned"); do
 			log_test 1 "[$tag] $suite: planned check $i of $planned never printed"
 		done
-		plan $((planned - seen)) "guest $suite, never printed"
 	fi
 	return 0
 }

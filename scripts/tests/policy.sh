@@ -79,7 +79,7 @@ peers/main)
 	each 5740 1 --bytes 1M --expect "\$((1000 + p)):1M"
 	each 5750 "$LIMIT" --bytes "$SIZE" --expect "\$((1000 + p)):$SIZE" --pause-at 512K \
 		--resume-file go-limit
-	each 5730 2 --bytes 2M --expect "\$((1000 + p)):2M" --pause-at 1M \
+	each 5730 2 --bytes 8M --expect "\$((1000 + p)):8M" --pause-at 1M \
 		--resume-file "go-nicreq-\$p"
 	exit 0 ;;
 peers/capacity)
