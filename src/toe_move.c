@@ -765,8 +765,15 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	    tcb->write_seq != ts->write_seq ||
 	    before(tcb->snd_una, ts->snd.base) ||
 	    tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied >
-	    ts->rcv.size)
+	    ts->rcv.size) {
+		/* What the device said, against what the host holds. */
+		netdev_warn(ts->priv->netdev,
+			    "conn %u: uploaded state does not follow on: state %u snd_una %u write_seq %u (host %u, ring base %u) rcv_nxt %u (read to %u, ring %u)\n",
+			    ts->conn_id, tcb->state, tcb->snd_una,
+			    tcb->write_seq, ts->write_seq, ts->snd.base,
+			    tcb->rcv_nxt, ts->copied, ts->rcv.size);
 		return -EPROTO;
+	}
 
 	unread = tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied;
 	at = toe_buf_off(&ts->rcv, ts->copied);

@@ -333,11 +333,11 @@ np_moved() {
 	netperf -H $TOE_PEER_V4 -t "$test" -l 8 -P 0 -- -P "$lport,$rport" \
 		> /tmp/np.out 2>&1 &
 	pid=$!
-	# Until its data connection is up, not a guessed two seconds.
-	for i in $(seq 100); do
-		ss -Htn state established "dport = :$rport" | grep -q . && break
-		sleep 0.1
-	done
+	# Two seconds into the test, as documented (testing.rst). Moved
+	# within 0.1 s of the data connection's handshake instead, one run
+	# of TCP_STREAM lost its connection at the upload (-EPROTO, the
+	# peer reset): not a wait to shorten before that is understood.
+	sleep 2
 	toectl offload --port "$rport" --retry 10 > /tmp/np.move 2>&1 || rc=1
 	# Local Peer State Where Conn Dev NIC-Sent NIC-Recv
 	while [ $carried = 0 ] && kill -0 $pid 2>/dev/null; do
