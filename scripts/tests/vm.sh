@@ -75,7 +75,9 @@ for s in "${SUITES[@]}"; do
 	# the END marker.
 	q "$s" guest > "$SCRIPTS/${s//:/-}.sh" || die "$s: no guest command"
 	cmd+="echo 'TOE_SUITE_BEGIN $s'; echo 'TOE_NSTAT ${s//:/-}-begin'; sleep 0.5; "
-	cmd+="timeout $t sh /host/${s//:/-}.sh; rc=\$?; echo \"TOE_SUITE_END $s \$rc\"; "
+	cmd+="t0=\$(cut -d. -f1 /proc/uptime); timeout $t sh /host/${s//:/-}.sh; rc=\$?; "
+	cmd+="echo \"TOE_SUITE_SECONDS $s \$((\$(cut -d. -f1 /proc/uptime) - t0))\"; "
+	cmd+="echo \"TOE_SUITE_END $s \$rc\"; "
 	cmd+="echo 'TOE_NSTAT ${s//:/-}-end'; sleep 0.5; "
 done
 cmd+="true"
@@ -130,5 +132,8 @@ for s in "${SUITES[@]}"; do
 	cat "$OUT/${s//:/-}.checks"
 	sed "s/^/# $s: /" "$OUT/${s//:/-}.checks.err" >&2
 	grep -q '^TEST: .*\[FAIL\]' "$OUT/${s//:/-}.checks" && TOE_FAILED=1
+	# The guest's seconds for the suite, for check.sh's timings.
+	sed -n "s/^TOE_SUITE_SECONDS $s \([0-9]*\)$/\1/p" "$slice" |
+		sed "s/^/TIMING: /; s/\$/ $FLAVOUR $s (in the guest)/"
 done
 exit $TOE_FAILED
