@@ -180,5 +180,4 @@ grep -q '^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason 6 ' /tmp/x
 log_test $rc "upload while the device hangs: home by the reset, stream intact"
 
 dmesg | grep -E 'toe|failover|watchdog' | tail -n 12 | sed 's/^/# /'
-toe_kmemleak_scan
 exit $TOE_FAILED

@@ -390,6 +390,5 @@ sleep 2
 [ "$(info_field offloads)" = "$LOSSY_CYCLES" ] && [ "$(info_field uploads)" = "$LOSSY_CYCLES" ]
 log_test $? "$lossy: $LOSSY_CYCLES offloads and $LOSSY_CYCLES uploads"
 
-toe_kmemleak_scan
 echo "GUEST_OFFLOAD_COUNTERS $(ethtool -S "$(toe_dev)" | grep -E 'offloads|uploads|refused' | tr -s ' \n' ' ')"
 exit $TOE_FAILED

@@ -605,5 +605,4 @@ capacity)
 esac
 toectl stats | sed 's/^/# /'
 dmesg | grep -E 'toe' | tail -n 12 | sed 's/^/# /'
-toe_kmemleak_scan
 exit $TOE_FAILED

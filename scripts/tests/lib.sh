@@ -133,9 +133,10 @@ nstat_zero() {
 	return $rc
 }
 
-# check_kmemleak LOG FLAVOUR [SUITE]: under debug, the guest's scan
-# (toe_kmemleak_scan) ran and reported no leak. The scan must have run,
-# not merely found nothing to say. Prints nothing for base.
+# check_kmemleak LOG FLAVOUR [WHAT]: under debug, the guest's scan
+# (toe_kmemleak_scan, once a boot: scripts/tests/vm.sh) ran and reported
+# no leak. The scan must have run, not merely found nothing to say.
+# Prints nothing for base.
 check_kmemleak() {
 	[ "$2" = debug ] || return 0
 	grep -aq '^KMEMLEAK_REPORTS=0' "$1" 2>/dev/null

@@ -27,6 +27,8 @@
 #   "[FLAVOUR] boot NAME: the guest ran every suite to its end"
 #   "[FLAVOUR boot NAME, outside the suites] kernel log has no ... report"
 #   "[FLAVOUR] boot NAME: every QMP request to the device succeeded"
+#   (debug) "[debug] boot NAME: kmemleak scanned after every suite and
+#   reports no leak"
 # and per suite: its guest checks (tagged with the flavour), "the guest
 # printed all N checks it planned", each planned one that never printed,
 # and "the suite ran to its end" (its exit status).
@@ -80,7 +82,9 @@ for s in "${SUITES[@]}"; do
 	cmd+="echo \"TOE_SUITE_END $s \$rc\"; "
 	cmd+="echo 'TOE_NSTAT ${s//:/-}-end'; sleep 0.5; "
 done
-cmd+="true"
+# kmemleak (debug flavour) once, after every suite: a scan costs about 20 s
+# of the debug guest's time, and the report's backtraces name the code.
+cmd+="echo TOE_KMEMLEAK_BEGIN; toe_kmemleak_scan; echo TOE_KMEMLEAK_END"
 
 args=(--flavour "$FLAVOUR" --out "$OUT" --timeout "$timeout" --add "$SCRIPTS"
 	--peer "netserver -D -p 12865"
@@ -91,7 +95,7 @@ for p in "${peers[@]}"; do
 	args+=(--peer "$p")
 done
 
-plan 3 "boot $BOOT"
+plan $((3 + $(kmemleak_checks "$FLAVOUR"))) "boot $BOOT"
 rc=0
 bash "$TOE_ROOT/scripts/vm-run.sh" "${args[@]}" -- "$cmd" >"$OUT.log" 2>&1 || rc=$?
 [ $rc -eq 0 ] || { tail -n 20 "$OUT.log"; tail -n 40 "$OUT/console.log"; } >&2
@@ -116,6 +120,7 @@ awk '/^TOE_SUITE_BEGIN / { on = 1 } !on { print } /^TOE_SUITE_END / { on = 0 }' 
 	"$OUT/console.txt" > "$OUT/outside.console"
 check_kernel_log "$OUT/outside.console" "$FLAVOUR boot $BOOT, outside the suites"
 check_qmp "$OUT" "$FLAVOUR boot $BOOT"
+check_kmemleak "$OUT/console.txt" "$FLAVOUR" "boot $BOOT, after every suite"
 
 for s in "${SUITES[@]}"; do
 	slice=$OUT/${s//:/-}.console
