@@ -13,14 +13,30 @@ for f in include/toe_hw.h include/uapi/*.h src/*.[ch] kunit/*.[ch] \
 	[ -f "$f" ] && FILES+=("$f")
 done
 plan ${#FILES[@]} "one per file"
-for f in "${FILES[@]}"; do
-	ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+# checkpatch_one FILE: its report in $REPORTS/N (N: its place in FILES),
+# empty when clean. Two at a time: the machine has two cores.
+REPORTS=$(mktemp -d)
+trap 'rm -rf "$REPORTS"' EXIT
+export KSRC REPORTS
+checkpatch_one() {
+	local n=$1 f=$2 ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 	# The ULP copies the socket's proto_ops at run time and changes
 	# them, as net/tls does: they cannot be const.
 	[ "$f" = src/toe_ulp.c ] && ignore+=,CONST_STRUCT
-	out=$(perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --show-types \
-		--ignore "$ignore" -f "$f" 2>&1) && rc=0 || rc=1
-	[ -z "$out" ] || { echo "$out" | head -n 30 >&2; rc=1; }
-	log_test $rc "checkpatch: $f"
+	perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --show-types \
+		--ignore "$ignore" -f "$f" > "$REPORTS/$n" 2>&1 ||
+		echo "checkpatch exited nonzero" >> "$REPORTS/$n"
+}
+export -f checkpatch_one
+for i in "${!FILES[@]}"; do
+	printf '%s\0%s\0' "$i" "${FILES[$i]}"
+done | xargs -0 -n 2 -P 2 bash -c 'checkpatch_one "$1" "$2"' _
+for i in "${!FILES[@]}"; do
+	rc=0
+	if [ ! -f "$REPORTS/$i" ] || [ -s "$REPORTS/$i" ]; then
+		head -n 30 "$REPORTS/$i" >&2 2>/dev/null || echo "${FILES[$i]}: no report" >&2
+		rc=1
+	fi
+	log_test $rc "checkpatch: ${FILES[$i]}"
 done
 exit $TOE_FAILED
