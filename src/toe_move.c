@@ -269,7 +269,7 @@ static int toe_refuse(struct toe_sock *ts, enum toe_refusal why, int err)
 	if (ts->priv)
 		atomic64_inc(&ts->priv->stats.refusals[why]);
 	net_info_ratelimited("toe: port %u to %u: %s (%d)\n", inet->inet_num,
-			     ntohs(inet->inet_dport), toe_refusal_name(why), err);
+			     ntohs(inet->inet_dport), toe_refusal_desc(why), err);
 	return err;
 }
 
