@@ -49,8 +49,11 @@ CONFIGURE_OPTS=(
 [ -f "$HW_HEADER" ] || die "missing $HW_HEADER"
 
 # --- Debian's QEMU source -------------------------------------------------
+# (Nothing, and no failure, when the cache has no source yet: under
+# set -e and pipefail a failing find would end the script silently.)
 find_src() {
-	find "$TOE_CACHE/src" -maxdepth 1 -type d -name 'qemu-*' 2>/dev/null |
+	[ -d "$TOE_CACHE/src" ] || return 0
+	find "$TOE_CACHE/src" -maxdepth 1 -type d -name 'qemu-*' |
 		sort -V | tail -n1
 }
 SRC=$(find_src)
