@@ -79,16 +79,6 @@ gen_sha() {
 	"$TOE_XFER" --gen --seed "$1" --bytes "$2" | sha256sum | cut -d' ' -f1
 }
 
-# check_peer OUT FLAVOUR FILE SEED BYTES NAME: the SHA-256 the peer wrote
-# to OUT/FILE must be that of toe-xfer's stream for SEED.
-check_peer() {
-	local out=$1 tag=$2 file=$3 seed=$4 bytes=$5 name=$6 rc=1 got
-	got=$(cat "$out/$file" 2>/dev/null)
-	[ -n "$got" ] && [ "$got" = "$(gen_sha "$seed" "$bytes")" ] && rc=0
-	[ $rc -eq 0 ] || echo "# $name: $file is '${got:-missing}'" >&2
-	log_test $rc "[$tag] $name"
-}
-
 # peer_expected LOG: toe-xfer --expect on the peer said every byte came
 # as expected (the peer checks the stream as it comes, no second hash).
 peer_expected() {
@@ -119,18 +109,6 @@ nstat_delta() {
 	local a b
 	a=$(nstat_get "$1" "$3" 2>/dev/null) b=$(nstat_get "$2" "$3" 2>/dev/null)
 	[ -n "$a" ] && [ -n "$b" ] && echo $((b - a)) || echo "?"
-}
-
-# nstat_zero FILE COUNTER...: the peer's FILE exists and each COUNTER is 0.
-nstat_zero() {
-	local file=$1 c rc=0
-	shift
-	[ -s "$file" ] || { echo "# no peer counters in $file" >&2; return 1; }
-	for c in "$@"; do
-		[ "$(nstat_get "$file" "$c")" = 0 ] ||
-			{ echo "# peer $c = $(nstat_get "$file" "$c") ($file)" >&2; rc=1; }
-	done
-	return $rc
 }
 
 # check_kmemleak LOG FLAVOUR [WHAT]: under debug, the guest's scan
