@@ -26,6 +26,9 @@
 #   SHUT_XFER   8M / 4M / 32M     home at the sender's shutdown
 #   LOSSY_XFER  8M / 4M / 16M, LOSSY_CYCLES 20 / 10 / 50: moves while the
 #               device drops, duplicates and reorders 1% of the frames
+#   ASK_XFER    4M / 1M / 4M      each way on each of the seven transfers
+#                                 the NIC asks back: moved at a quarter,
+#                                 asked back paused at half way
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -46,7 +49,7 @@ elif [ "$FLAVOUR" = debug ]; then
 	XFER=${XFER:-4M} PEER_XFER=${PEER_XFER:-16M} MOVES=${MOVES:-20}
 	MOVE_XFER=${MOVE_XFER:-4M} IO_XFER=${IO_XFER:-4M}
 	SHUT_XFER=${SHUT_XFER:-4M} LOSSY_XFER=${LOSSY_XFER:-4M}
-	LOSSY_CYCLES=${LOSSY_CYCLES:-10}
+	LOSSY_CYCLES=${LOSSY_CYCLES:-10} ASK_XFER=${ASK_XFER:-1M}
 fi
 XFER=${XFER:-16M}
 PEER_XFER=${PEER_XFER:-32M}
@@ -56,6 +59,7 @@ IO_XFER=${IO_XFER:-8M}
 SHUT_XFER=${SHUT_XFER:-8M}
 LOSSY_XFER=${LOSSY_XFER:-8M}
 LOSSY_CYCLES=${LOSSY_CYCLES:-20}
+ASK_XFER=${ASK_XFER:-4M}
 TOE_XFER=$(resolved MODDIR "$FLAVOUR")/tools/toe-xfer || die "module build failed"
 
 # peer_retrans LOG: the peer's own tcpi_total_retrans, as its toe-xfer
@@ -87,7 +91,7 @@ peers)
 	listen 5017 "$IO_XFER" 5057 5047 1M rx7
 	listen 5018 "$MOVE_XFER" 52 51 "$MOVE_XFER" rx8 "--fin-last --rate-bins 100"
 	for i in 1 2 3 4 5 6 7; do
-		listen $((5020 + i)) 4M $((70 + i)) $((60 + i)) 4M rq$i --fin-last
+		listen $((5020 + i)) "$ASK_XFER" $((70 + i)) $((60 + i)) "$ASK_XFER" rq$i --fin-last
 	done
 	listen 5028 4M 82 81 4M hc1 "--pause-at 1M --resume-file peer-fin"
 	listen 5029 1M 92 91 16M zw1 "--fin-last --rx-pause-at 1M --resume-file peer-go"
@@ -96,7 +100,7 @@ peers)
 guest)
 	echo "XFER=$XFER PEER_XFER=$PEER_XFER MOVES=$MOVES MOVE_XFER=$MOVE_XFER" \
 		"IO_XFER=$IO_XFER SHUT_XFER=$SHUT_XFER LOSSY_XFER=$LOSSY_XFER" \
-		"LOSSY_CYCLES=$LOSSY_CYCLES sh /tests/offload-suite.sh"
+		"LOSSY_CYCLES=$LOSSY_CYCLES ASK_XFER=$ASK_XFER sh /tests/offload-suite.sh"
 	exit 0 ;;
 devopts) exit 0 ;;
 timeout) echo 1800; exit 0 ;;
