@@ -52,11 +52,23 @@ toe_wait_peer() {
 # that never printed (a guest that hung or died half way).
 toe_plan() {
 	echo "TOE_PLAN $1"
+	toe_uptime
+	TOE_CHECK_T0=$TOE_UPTIME
+}
+
+# toe_uptime: whole seconds since boot, in TOE_UPTIME (no fork).
+toe_uptime() {
+	local rest
+	read -r TOE_UPTIME rest < /proc/uptime
+	TOE_UPTIME=${TOE_UPTIME%.*}
 }
 
 # log_test RC NAME: one result line; any non-zero RC other than 4 fails.
+# A check that took 2 s or more since the one before says so on a
+# comment line after it, so that the slow ones stand out in the console.
 log_test() {
 	local rc=$1 name=$2
+	toe_uptime
 	if [ "$rc" -eq 0 ]; then
 		printf 'TEST: %-60s [ OK ]\n' "$name"
 	elif [ "$rc" -eq 4 ]; then
@@ -65,6 +77,9 @@ log_test() {
 		printf 'TEST: %-60s [FAIL]\n' "$name"
 		TOE_FAILED=1
 	fi
+	[ $((TOE_UPTIME - ${TOE_CHECK_T0:-$TOE_UPTIME})) -lt 2 ] ||
+		echo "# $((TOE_UPTIME - TOE_CHECK_T0)) s"
+	TOE_CHECK_T0=$TOE_UPTIME
 }
 
 # toe_wait_where PORT nic|host: until toectl lists the connection on PORT
