@@ -58,7 +58,11 @@ trap 'rm -rf "$SCRIPTS"' EXIT
 peers=() devopts= timeout=120 cmd=
 for s in "${SUITES[@]}"; do
 	[ -f "$TOE_ROOT/scripts/tests/${s%%:*}.sh" ] || die "no suite ${s%%:*}"
-	mapfile -t more < <(q "$s" peers) || die "$s: no peers"
+	# Captured first: a failing question read through <(...) would go
+	# unseen.
+	o=$(q "$s" peers) || die "$s: no peers"
+	more=()
+	[ -z "$o" ] || mapfile -t more <<< "$o"
 	peers+=("${more[@]}")
 	o=$(q "$s" devopts) || die "$s: no device options"
 	# The union of what the suites need; one property with two values
