@@ -49,38 +49,38 @@ fault_counts() {
 		"reordered $(qom_get fault-reordered)"
 }
 
-done_n=0
-while sleep 0.1; do
-	mapfile -t req < <(tr -d '\r' < console.log 2>/dev/null |
-		grep -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS|HANG|NSTAT) ')
-	while [ "$done_n" -lt "${#req[@]}" ]; do
-		set -- ${req[$done_n]}
-		done_n=$((done_n + 1))
-		case $1 in
-		TOE_REQUEST_UPLOAD)
-			if [[ ${2:-} =~ ^[0-9]+$ && ${3:-} =~ ^[0-9]+$ ]]; then
-				qom_set request-upload $(($2 << 8 | $3))
-			else
-				echo "TOE_REQUEST_UPLOAD $*: not a connection id and reason" >> qmp-errors
-			fi ;;
-		TOE_PEER_TOUCH)
-			[[ $2 =~ ^[a-z0-9.-]+$ ]] && touch "$2" ;;
-		TOE_FAULTS)
-			# The peer's counters before any fault: what the
-			# clean tests did (offload.sh checks them).
-			[ -f nstat-clean.txt ] || nstat -asz > nstat-clean.txt
-			fault_counts >> faults-set
-			ok=1
-			for f in drop:$2 dup:$3 reorder:$4; do
-				qom_set "fault-${f%%:*}" "${f#*:}" || ok=0
-			done
-			[ $ok = 0 ] || echo "faults: drop $2 dup $3 reorder $4" >> faults-set ;;
-		TOE_HANG)
-			[ "$2" = 1 ] && v=true || v=false
-			qom_set hang $v
-			echo "hang: $(qom_get hang | tr 'TF' 'tf')" >> hang-set ;;
-		TOE_NSTAT)
-			[[ $2 =~ ^[a-z0-9-]+$ ]] && nstat -asz > "nstat-$2.txt" ;;
-		esac
-	done
-done
+# Each line once, and only once it is whole: read from a stream, never
+# from a poll of the file, which can catch a line half written (seen: the
+# file "g" touched for "TOE_PEER_TOUCH go-nicreq-5731").
+# The requests come on fd 3, so that nothing run for them reads them.
+while IFS= read -r -u 3 line; do
+	set -- ${line%$'\r'}
+	case $1 in
+	TOE_REQUEST_UPLOAD)
+		if [[ ${2:-} =~ ^[0-9]+$ && ${3:-} =~ ^[0-9]+$ ]]; then
+			qom_set request-upload $(($2 << 8 | $3))
+		else
+			echo "TOE_REQUEST_UPLOAD $*: not a connection id and reason" >> qmp-errors
+		fi ;;
+	TOE_PEER_TOUCH)
+		[[ $2 =~ ^[a-z0-9.-]+$ ]] && touch "$2" ;;
+	TOE_FAULTS)
+		# The peer's counters before any fault: what the
+		# clean tests did (offload.sh checks them).
+		[ -f nstat-clean.txt ] || nstat -asz > nstat-clean.txt
+		fault_counts >> faults-set
+		ok=1
+		for f in drop:$2 dup:$3 reorder:$4; do
+			qom_set "fault-${f%%:*}" "${f#*:}" || ok=0
+		done
+		[ $ok = 0 ] || echo "faults: drop $2 dup $3 reorder $4" >> faults-set ;;
+	TOE_HANG)
+		[ "$2" = 1 ] && v=true || v=false
+		qom_set hang $v
+		echo "hang: $(qom_get hang | tr 'TF' 'tf')" >> hang-set ;;
+	TOE_NSTAT)
+		[[ $2 =~ ^[a-z0-9-]+$ ]] && nstat -asz > "nstat-$2.txt" ;;
+	esac
+done 3< <(tail -n +1 -F console.log 2>/dev/null |
+	grep --line-buffered -a -E '^TOE_(REQUEST_UPLOAD|PEER_TOUCH|FAULTS|HANG|NSTAT) ') \
+	< /dev/null
