@@ -143,6 +143,41 @@ enum toe_flags {
 	TOE_F_LIVE,		/* carrier may be reported (not unregistering) */
 };
 
+/**
+ * struct toe_core_cb - what the driver calls in the offload core above it.
+ *
+ * The driver knows nothing of sockets: it hands connection events and
+ * the loss of the device's state to these, registered once by the module
+ * (toe_dev_set_core()) before the PCI driver is, and called for each
+ * device in this order.
+ *
+ * @dev_add: probe, before the first reset (which already calls
+ *	@lost_state); process context. Non-zero fails the probe.
+ * @dev_ready: probe, once the netdev is registered and the device up
+ * @dev_remove: remove, while the device still answers: every connection
+ *	comes home
+ * @dev_release: remove, after the device is halted (whose @lost_state
+ *	may still give buffers back)
+ * @conn_event: an event about one connection (enum toe_evt_type), in the
+ *	event interrupt thread under rcu_read_lock(), in ring order; must
+ *	not sleep nor wait for a command
+ * @lost_state: the device was reset and has forgotten its connections;
+ *	@dma_stopped says it came back (so it no longer writes host memory).
+ *	Called with state_lock held (sometimes under rtnl too), interrupts
+ *	off: must not take either nor wait for a command.
+ */
+struct toe_priv;
+
+struct toe_core_cb {
+	int (*dev_add)(struct toe_priv *priv);
+	void (*dev_ready)(struct toe_priv *priv);
+	void (*dev_remove)(struct toe_priv *priv);
+	void (*dev_release)(struct toe_priv *priv);
+	void (*conn_event)(struct toe_priv *priv, u16 type, u64 handle,
+			   u32 conn_id, u32 status, u16 reason, u32 value);
+	void (*lost_state)(struct toe_priv *priv, bool dma_stopped);
+};
+
 /*
  * struct toe_priv - per-device state; each field's lock is written next
  * to it.
@@ -153,6 +188,7 @@ enum toe_flags {
 struct toe_priv {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
+	const struct toe_core_cb *core;	/* set at probe, never changes */
 	void __iomem *regs;
 	u32 version;
 	u32 features;
@@ -273,6 +309,7 @@ static inline void toe_ring_wr(struct toe_priv *priv, struct toe_ring *ring,
 }
 
 /* toe_pci.c */
+void toe_dev_set_core(const struct toe_core_cb *cb);
 void toe_schedule_reset(struct toe_priv *priv, const char *why);
 int toe_dev_reset(struct toe_priv *priv);
 int toe_hw_program_ring(struct toe_priv *priv, struct toe_ring *ring,

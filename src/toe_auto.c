@@ -31,6 +31,7 @@
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "toe_policy.h"
 #include "toe_sock.h"
 #include "toe_trace.h"
 
@@ -52,19 +53,6 @@
 void toe_policy_count(struct net *net, enum toe_policy_outcome what)
 {
 	atomic64_inc(&toe_net(net)->count[what]);
-}
-
-/**
- * toe_auto_bytes() - what a connection has moved either way.
- * @sk: the socket
- *
- * Return: bytes the peer acknowledged plus bytes received.
- */
-u64 toe_auto_bytes(const struct sock *sk)
-{
-	const struct tcp_sock *tp = tcp_sk(sk);
-
-	return READ_ONCE(tp->bytes_acked) + READ_ONCE(tp->bytes_received);
 }
 
 static void toe_auto_note(struct sock *sk, enum toe_policy_outcome what,
@@ -255,7 +243,7 @@ static bool toe_refusal_final(u32 why)
  *
  * Context: the application's send or receive; sleeps if it moves.
  */
-void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
+static void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
 {
 	struct toe_net *tn = toe_net(sock_net(sk));
 	enum toe_policy_verdict v;
@@ -270,7 +258,7 @@ void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
 	    time_before(jiffies, ts->pol_next))
 		return;
 	toe_auto_conn(sk, &c);
-	c.bytes = toe_auto_bytes(sk) - ts->pol_base;
+	c.bytes = toe_tcp_bytes(sk) - ts->pol_base;
 	if (c.bytes < READ_ONCE(tn->auto_bytes))
 		return;		/* the common case: one comparison */
 
@@ -346,7 +334,7 @@ void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
  * Its own choice (to move, to come home, to forbid) overrides the policy
  * for the rest of its life.
  */
-void toe_auto_socket_chose(struct sock *sk, struct toe_sock *ts)
+static void toe_auto_socket_chose(struct sock *sk, struct toe_sock *ts)
 {
 	if (ts->pol_state == TOE_PS_WATCH)
 		toe_auto_note(sk, TOE_POL_SOCKET_CHOICE, 0);
@@ -361,9 +349,9 @@ void toe_auto_socket_chose(struct sock *sk, struct toe_sock *ts)
  *
  * One that never reached the threshold is counted below_threshold.
  */
-void toe_auto_closing(struct sock *sk, struct toe_sock *ts)
+static void toe_auto_closing(struct sock *sk, struct toe_sock *ts)
 {
-	u64 bytes = toe_auto_bytes(sk) - ts->pol_base;
+	u64 bytes = toe_tcp_bytes(sk) - ts->pol_base;
 
 	if (ts->pol_state == TOE_PS_WATCH && !ts->info.offloads &&
 	    bytes < READ_ONCE(toe_net(sock_net(sk))->auto_bytes))
@@ -378,8 +366,8 @@ void toe_auto_closing(struct sock *sk, struct toe_sock *ts)
  * @ts: its context
  * @why: why it was asked
  */
-void toe_auto_uploaded(struct sock *sk, struct toe_sock *ts,
-		       enum toe_upload_why why)
+static void toe_auto_uploaded(struct sock *sk, struct toe_sock *ts,
+			      enum toe_upload_why why)
 {
 	struct toe_net *tn = toe_net(sock_net(sk));
 
@@ -435,7 +423,7 @@ static void toe_auto_scan(struct work_struct *work)
  * toe_auto_dev_start() - start the idle scan of a device.
  * @priv: the device, up
  */
-void toe_auto_dev_start(struct toe_priv *priv)
+static void toe_auto_dev_start(struct toe_priv *priv)
 {
 	INIT_DELAYED_WORK(&priv->policy_scan, toe_auto_scan);
 	schedule_delayed_work(&priv->policy_scan, TOE_SCAN_PERIOD);
@@ -445,10 +433,34 @@ void toe_auto_dev_start(struct toe_priv *priv)
  * toe_auto_dev_stop() - stop it for good (device removal).
  * @priv: the device
  */
-void toe_auto_dev_stop(struct toe_priv *priv)
+static void toe_auto_dev_stop(struct toe_priv *priv)
 {
 	cancel_delayed_work_sync(&priv->policy_scan);
 }
+
+/* Whether a move may start, or stay once made: not with the mode off. */
+static bool toe_auto_may_offload(const struct sock *sk)
+{
+	return toe_net_mode(sock_net(sk)) != TOE_MODE_OFF;
+}
+
+/* The byte threshold counts anew from where the connection came home. */
+static void toe_auto_came_home(struct sock *sk, struct toe_sock *ts)
+{
+	ts->pol_base = toe_tcp_bytes(sk);
+}
+
+/* What the core calls in the policy (struct toe_policy_ops, toe_sock.h). */
+const struct toe_policy_ops toe_auto_ops = {
+	.may_offload = toe_auto_may_offload,
+	.consider = toe_auto_consider,
+	.socket_chose = toe_auto_socket_chose,
+	.closing = toe_auto_closing,
+	.came_home = toe_auto_came_home,
+	.uploaded = toe_auto_uploaded,
+	.dev_start = toe_auto_dev_start,
+	.dev_stop = toe_auto_dev_stop,
+};
 
 /**
  * toe_auto_mode_off() - bring home every connection of a namespace.

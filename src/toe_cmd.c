@@ -33,7 +33,6 @@
 
 #include "toe.h"
 #include "toe_desc.h"
-#include "toe_sock.h"
 
 /* Tags of posted commands; toe_cmd_exec() uses the others. */
 #define TOE_CMD_TAG_POSTED	0x80000000u
@@ -369,8 +368,8 @@ static void toe_evt_dispatch(struct toe_priv *priv,
 	case TOE_EVT_RECV:
 	case TOE_EVT_STATE:
 	case TOE_EVT_CLOSED:
-		toe_sock_event(priv, e->type, e->handle, e->conn_id, e->status,
-			       e->reason, e->value);
+		priv->core->conn_event(priv, e->type, e->handle, e->conn_id,
+				       e->status, e->reason, e->value);
 		break;
 	default:
 		atomic64_inc(&priv->stats.evt_bad);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toe_main.c - module init and exit: the net.toe sysctls, the debugfs
- * root, the PCI driver, the "toe" TCP ULP, the policy's watch on sockets
- * and the "toe" generic netlink family, registered in that order and
- * removed in the reverse one.
+ * root, the layers told of each other (the policy's hooks to the core,
+ * the core's callbacks to the driver), the PCI driver, the "toe" TCP
+ * ULP, the policy's watch on sockets and the "toe" generic netlink
+ * family, registered in that order and removed in the reverse one.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
 
 #include "toe.h"
+#include "toe_netlink.h"
+#include "toe_policy.h"
 #include "toe_sock.h"
 
 static int __init toe_init(void)
@@ -21,6 +24,9 @@ static int __init toe_init(void)
 		return err;
 	}
 	toe_debugfs_init();
+	/* Each layer learns of the one above before anything can call it. */
+	toe_core_set_policy(&toe_auto_ops);
+	toe_dev_set_core(&toe_core_cb);
 	err = pci_register_driver(&toe_pci_driver);
 	if (err) {
 		pr_err("toe: cannot register the PCI driver: %d\n", err);
@@ -48,6 +54,8 @@ err_ulp:
 err_pci:
 	pci_unregister_driver(&toe_pci_driver);
 err_debugfs:
+	toe_dev_set_core(NULL);
+	toe_core_set_policy(NULL);
 	toe_debugfs_exit();
 	toe_sysctl_exit();
 	return err;
@@ -60,6 +68,8 @@ static void __exit toe_exit(void)
 	/* No socket holds the ULP: the module could not be unloading. */
 	toe_ulp_unregister();
 	pci_unregister_driver(&toe_pci_driver);
+	toe_dev_set_core(NULL);
+	toe_core_set_policy(NULL);
 	toe_debugfs_exit();
 	toe_sysctl_exit();
 }

@@ -174,7 +174,7 @@ static void toe_buf_free(struct toe_priv *priv, struct toe_buf *b)
  * toe_ring_pool_fini() - free the rings kept for later offloads.
  * @priv: the device, being removed, with no connection on it
  */
-void toe_ring_pool_fini(struct toe_priv *priv)
+static void toe_ring_pool_fini(struct toe_priv *priv)
 {
 	struct toe_ring_free *f, *n;
 
@@ -645,7 +645,7 @@ int toe_offload_within(struct sock *sk, u32 limit)
 		return 0;
 	if (ts->forbid)
 		return toe_refuse(ts, TOE_REFUSE_FORBIDDEN, -EPERM);
-	if (toe_net_mode(sock_net(sk)) == TOE_MODE_OFF)
+	if (!toe_pol_ops->may_offload(sk))
 		return toe_refuse(ts, TOE_REFUSE_POLICY, -EPERM);
 	err = toe_offload_check(ts);
 	if (err)
@@ -723,9 +723,9 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	ts->info.last_refusal = TOE_REFUSE_NONE;
 	atomic64_inc(&priv->stats.offloads);
 	/* The mode went off during the move: its walk may have missed it. */
-	if (toe_net_mode(sock_net(sk)) == TOE_MODE_OFF &&
+	if (!toe_pol_ops->may_offload(sk) &&
 	    !toe_upload(sk, TOE_UPLOAD_WHY_MODE_OFF))
-		toe_auto_uploaded(sk, ts, TOE_UPLOAD_WHY_MODE_OFF);
+		toe_pol_ops->uploaded(sk, ts, TOE_UPLOAD_WHY_MODE_OFF);
 	return 0;
 
 err_free:
@@ -815,7 +815,7 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	WRITE_ONCE(ts->where, TOE_WHERE_HOST);
 	spin_unlock_bh(&ts->lock);
 	/* The policy's byte threshold counts anew from here. */
-	ts->pol_base = toe_auto_bytes(sk);
+	toe_pol_ops->came_home(sk, ts);
 	/*
 	 * Readers and writers asleep in the ULP wait for the move too, and
 	 * what the peer sent may all be in ts->pre now: no segment may come
@@ -958,7 +958,7 @@ static void toe_upload_work(struct work_struct *work)
 	spin_unlock_bh(&ts->lock);
 	if (ts->where == TOE_WHERE_NIC && why &&
 	    !toe_upload(sk, why))
-		toe_auto_uploaded(sk, ts, why);
+		toe_pol_ops->uploaded(sk, ts, why);
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -1175,24 +1175,44 @@ static void toe_upload_one(struct sock *sk, struct toe_sock *ts, void *arg)
 	toe_upload(sk, TOE_UPLOAD_WHY_RESET);
 }
 
-/**
- * toe_upload_all() - bring every connection on the NIC home.
- * @priv: the device, which still answers commands
- *
- * For removal of the device (ARCHITECTURE.md invariant 6).
- *
- * Context: process; takes each socket's lock.
+/*
+ * Bring every connection on the NIC home, for removal of the device,
+ * which still answers commands (ARCHITECTURE.md invariant 6). Process
+ * context; takes each socket's lock.
  */
-void toe_upload_all(struct toe_priv *priv)
+static void toe_upload_all(struct toe_priv *priv)
 {
 	toe_conns_walk(priv, toe_upload_one, NULL);
 }
 
-int toe_move_init(struct toe_priv *priv)
+static int toe_core_dev_add(struct toe_priv *priv)
 {
 	xa_init_flags(&priv->conns, XA_FLAGS_ALLOC);
 	mutex_init(&priv->ring_lock);
 	INIT_LIST_HEAD(&priv->ring_pool);
 	priv->ring_pool_bytes = 0;
+	init_waitqueue_head(&priv->failover_wq);
 	return 0;
 }
+
+static void toe_core_dev_ready(struct toe_priv *priv)
+{
+	toe_pol_ops->dev_start(priv);
+}
+
+/* The policy first: its scan queues uploads. */
+static void toe_core_dev_remove(struct toe_priv *priv)
+{
+	toe_pol_ops->dev_stop(priv);
+	toe_upload_all(priv);
+}
+
+/* What the driver calls in the core (struct toe_core_cb, toe.h). */
+const struct toe_core_cb toe_core_cb = {
+	.dev_add = toe_core_dev_add,
+	.dev_ready = toe_core_dev_ready,
+	.dev_remove = toe_core_dev_remove,
+	.dev_release = toe_ring_pool_fini,
+	.conn_event = toe_sock_event,
+	.lost_state = toe_failover_all,
+};

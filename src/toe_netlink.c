@@ -24,6 +24,8 @@
 #include <net/tcp.h>
 
 #include "toe_capture.h"
+#include "toe_netlink.h"
+#include "toe_policy.h"
 #include "toe_sock.h"
 
 static struct genl_family toe_genl_family;

@@ -28,7 +28,6 @@
 #include <linux/pci.h>
 
 #include "toe.h"
-#include "toe_sock.h"
 
 #define TOE_RESET_TIMEOUT_US	(100 * USEC_PER_MSEC)
 #define TOE_SELFTEST_NOP_LEN	256
@@ -308,7 +307,7 @@ static int toe_dev_clear(struct toe_priv *priv)
 	toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_ALL);
 	toe_wr(priv, TOE_REG_INTR_CAUSE, TOE_INTR_ALL);
 	/* It has forgotten its connections: the host brings them home. */
-	toe_failover_all(priv, !err);
+	priv->core->lost_state(priv, !err);
 	return err;
 }
 
@@ -581,11 +580,29 @@ static void toe_dev_stop(struct toe_priv *priv)
 	toe_dev_halt(priv);
 }
 
+/* The offload core above the driver; set before the driver registers. */
+static const struct toe_core_cb *toe_core;
+
+/**
+ * toe_dev_set_core() - name the offload core the devices report to.
+ * @cb: its callbacks, for every device probed from now on
+ *
+ * Called once by the module before pci_register_driver(), and never while
+ * a device is bound.
+ */
+void toe_dev_set_core(const struct toe_core_cb *cb)
+{
+	toe_core = cb;
+}
+
 static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 {
 	struct net_device *netdev;
 	struct toe_priv *priv;
 	int err;
+
+	if (WARN_ON_ONCE(!toe_core))
+		return -ENODEV;
 
 	netdev = alloc_netdev(sizeof(*priv), "toe%d", NET_NAME_ENUM,
 			      ether_setup);
@@ -595,19 +612,21 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	priv = netdev_priv(netdev);
 	priv->netdev = netdev;
 	priv->pdev = pdev;
+	priv->core = toe_core;
 	mutex_init(&priv->state_lock);
-	toe_move_init(priv);
 	mutex_init(&priv->dbg_lock);
 	spin_lock_init(&priv->cmd_lock);
 	spin_lock_init(&priv->err_lock);
 	INIT_LIST_HEAD(&priv->cmd_pending);
 	INIT_WORK(&priv->reset_work, toe_reset_work);
-	init_waitqueue_head(&priv->failover_wq);
 	u64_stats_init(&priv->tx_stats.syncp);
 	u64_stats_init(&priv->txc_stats.syncp);
 	u64_stats_init(&priv->rx_stats.syncp);
 	set_bit(TOE_F_LIVE, &priv->flags);
 	pci_set_drvdata(pdev, priv);
+	err = priv->core->dev_add(priv);
+	if (err)
+		goto err_free_netdev;
 
 	err = pci_enable_device_mem(pdev);
 	if (err) {
@@ -677,7 +696,7 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	}
 	toe_debugfs_add(priv);
 	toe_watchdog_start(priv);
-	toe_auto_dev_start(priv);
+	priv->core->dev_ready(priv);
 
 	netdev_info(netdev, "toe-pci %u.%u at %s, MAC %pM, features %#x, %u connections\n",
 		    priv->version >> 16, priv->version & 0xffff, pci_name(pdev),
@@ -712,9 +731,8 @@ static void toe_remove(struct pci_dev *pdev)
 	struct toe_priv *priv = pci_get_drvdata(pdev);
 	struct net_device *netdev = priv->netdev;
 
-	toe_auto_dev_stop(priv);
 	/* Every connection comes home while the device still answers. */
-	toe_upload_all(priv);
+	priv->core->dev_remove(priv);
 	toe_watchdog_stop(priv);
 	toe_debugfs_remove(priv);
 	toe_reset_block(priv);
@@ -722,8 +740,8 @@ static void toe_remove(struct pci_dev *pdev)
 	synchronize_irq(pci_irq_vector(pdev, TOE_VEC_MISC));
 	unregister_netdev(netdev);
 	toe_dev_halt(priv);
-	/* After the halt, whose failover may give rings back to the pool. */
-	toe_ring_pool_fini(priv);
+	/* After the halt, whose failover may give buffers back. */
+	priv->core->dev_release(priv);
 	toe_irqs_free(priv);
 	dma_free_coherent(&pdev->dev, 2 * TOE_CMD_MAX_PAYLOAD, priv->dummy,
 			  priv->dummy_dma);

@@ -175,6 +175,8 @@ const char *toe_policy_name(enum toe_policy_outcome what);
 
 /* toe_auto.c */
 void toe_policy_count(struct net *net, enum toe_policy_outcome what);
+struct toe_policy_ops;
+extern const struct toe_policy_ops toe_auto_ops;
 void toe_auto_mode_off(struct net *net);
 int toe_auto_init(void);
 void toe_auto_exit(void);

@@ -19,7 +19,6 @@
 #include <net/tcp.h>
 
 #include "toe.h"
-#include "toe_policy.h"
 #include "toe_state.h"
 #include "uapi/toe.h"
 
@@ -188,7 +187,43 @@ static inline u32 toe_sock_unread(struct toe_sock *ts)
 		READ_ONCE(ts->rcv_end) - ts->copied : 0);
 }
 
+/**
+ * struct toe_policy_ops - what the core tells the policy above it.
+ *
+ * The core never calls the policy's functions: it calls these, set once
+ * by the module (toe_core_set_policy()) before any device or socket
+ * exists and cleared after the last is gone. Each runs with the socket
+ * owned, except @dev_start and @dev_stop (process context, probe and
+ * remove).
+ *
+ * @may_offload: whether a move may start, or stay once made (false: the
+ *	namespace's net.toe.mode is off)
+ * @consider: a watched socket sends or receives: move it if it decides
+ *	so; may sleep (it moves)
+ * @socket_chose: the socket set a SOL_TOE option itself
+ * @closing: its application closes it
+ * @came_home: the connection is on the host again (an upload or a
+ *	failover; the latter with the device's state_lock held)
+ * @uploaded: an upload queued by the device or the policy brought it
+ *	home, for this reason
+ * @dev_start: a device is up and registered
+ * @dev_stop: a device goes away; before its connections come home
+ */
+struct toe_policy_ops {
+	bool (*may_offload)(const struct sock *sk);
+	void (*consider)(struct sock *sk, struct toe_sock *ts);
+	void (*socket_chose)(struct sock *sk, struct toe_sock *ts);
+	void (*closing)(struct sock *sk, struct toe_sock *ts);
+	void (*came_home)(struct sock *sk, struct toe_sock *ts);
+	void (*uploaded)(struct sock *sk, struct toe_sock *ts,
+			 enum toe_upload_why why);
+	void (*dev_start)(struct toe_priv *priv);
+	void (*dev_stop)(struct toe_priv *priv);
+};
+
 /* toe_ulp.c */
+extern const struct toe_policy_ops *toe_pol_ops;
+void toe_core_set_policy(const struct toe_policy_ops *ops);
 int toe_ulp_register(void);
 void toe_ulp_unregister(void);
 bool toe_sock_is_ours(const struct sock *sk);
@@ -206,8 +241,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why);
 int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		    u32 status, u16 reason, u32 value);
-int toe_move_init(struct toe_priv *priv);
-void toe_upload_all(struct toe_priv *priv);
+extern const struct toe_core_cb toe_core_cb;
 void toe_conns_walk(struct toe_priv *priv,
 		    void (*fn)(struct sock *sk, struct toe_sock *ts, void *arg),
 		    void *arg);
@@ -248,21 +282,6 @@ struct toe_failover_facts {
 int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f);
 void toe_failover_all(struct toe_priv *priv, bool dma_stopped);
 int toe_failover_wait(struct sock *sk, struct toe_sock *ts);
-void toe_ring_pool_fini(struct toe_priv *priv);
-
-/* toe_auto.c */
-void toe_auto_consider(struct sock *sk, struct toe_sock *ts);
-void toe_auto_socket_chose(struct sock *sk, struct toe_sock *ts);
-void toe_auto_closing(struct sock *sk, struct toe_sock *ts);
-void toe_auto_uploaded(struct sock *sk, struct toe_sock *ts,
-		       enum toe_upload_why why);
-u64 toe_auto_bytes(const struct sock *sk);
-void toe_auto_dev_start(struct toe_priv *priv);
-void toe_auto_dev_stop(struct toe_priv *priv);
-
-/* toe_netlink.c */
-int toe_netlink_init(void);
-void toe_netlink_exit(void);
 
 /* toe_shadow.c */
 bool toe_status_read(const struct toe_conn_status *s,
@@ -277,6 +296,7 @@ void toe_tcp_quiesce(struct sock *sk);
 int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 			    u32 write_seq);
 int toe_tcp_take_unread(struct sock *sk, u32 from, u8 **buf, u32 *len);
+u64 toe_tcp_bytes(const struct sock *sk);
 int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 		    const struct toe_buf *snd, const struct kvec *unread,
 		    unsigned long nr, size_t unread_len, bool *unread_taken);

@@ -13,7 +13,6 @@
 #include <net/netns/generic.h>
 #include <kunit/visibility.h>
 
-#include "toe.h"
 #include "toe_policy.h"
 
 static unsigned int toe_net_id __read_mostly;

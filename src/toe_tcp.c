@@ -466,3 +466,16 @@ int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 		inet_csk_reset_keepalive_timer(sk, keepalive_time_when(tp));
 	return 0;
 }
+
+/**
+ * toe_tcp_bytes() - what a connection has moved either way.
+ * @sk: the socket
+ *
+ * Return: bytes the peer acknowledged plus bytes received.
+ */
+u64 toe_tcp_bytes(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return READ_ONCE(tp->bytes_acked) + READ_ONCE(tp->bytes_received);
+}

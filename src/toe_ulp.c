@@ -170,7 +170,7 @@ static int toe_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (flags & MSG_OOB)	/* urgent data is the kernel's */
 		toe_upload(sk, TOE_UPLOAD_WHY_SOCKOPT);
 	else if (ts->pol_state == TOE_PS_WATCH && !toe_on_nic(ts))
-		toe_auto_consider(sk, ts);
+		toe_pol_ops->consider(sk, ts);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	while (copied < size) {
 		if (toe_on_nic(ts)) {
@@ -322,7 +322,7 @@ static int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	if (flags & MSG_OOB)	/* urgent data is the kernel's */
 		toe_upload(sk, TOE_UPLOAD_WHY_SOCKOPT);
 	else if (ts->pol_state == TOE_PS_WATCH && !toe_on_nic(ts))
-		toe_auto_consider(sk, ts);
+		toe_pol_ops->consider(sk, ts);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	for (;;) {
@@ -550,7 +550,7 @@ static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 	if (val != 0 && val != 1)
 		return -EINVAL;
 	lock_sock(sk);
-	toe_auto_socket_chose(sk, ts);
+	toe_pol_ops->socket_chose(sk, ts);
 	if (optname == TOE_FORBID) {
 		ts->forbid = val;
 		if (val)
@@ -744,7 +744,7 @@ static void toe_close(struct sock *sk, long timeout)
 	struct proto *base = ts->sk_proto;
 
 	lock_sock(sk);
-	toe_auto_closing(sk, ts);
+	toe_pol_ops->closing(sk, ts);
 	toe_upload(sk, TOE_UPLOAD_WHY_CLOSE);
 	toe_sock_detach(sk, ts);
 	release_sock(sk);
@@ -968,6 +968,22 @@ static struct tcp_ulp_ops toe_ulp_ops __read_mostly = {
 	.update = toe_ulp_update,
 	.release = toe_ulp_release,
 };
+
+/* The policy above the core (struct toe_policy_ops). */
+const struct toe_policy_ops *toe_pol_ops __read_mostly;
+
+/**
+ * toe_core_set_policy() - name the policy the core reports to.
+ * @ops: its hooks; NULL once no device nor socket is left
+ *
+ * Called by the module before the PCI driver and the ULP are registered,
+ * and with NULL after both are gone: the hooks are never called without
+ * one set.
+ */
+void toe_core_set_policy(const struct toe_policy_ops *ops)
+{
+	toe_pol_ops = ops;
+}
 
 int toe_ulp_register(void)
 {
