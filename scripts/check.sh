@@ -38,6 +38,7 @@ bash "$TOE_ROOT/scripts/install-deps.sh" || die "installing the dependencies fai
 # keeps about 1.4 of the two cores busy, and they fit in the rest.
 HOST_TESTS=(
 	"style.sh"
+	"layers.sh"
 	"docs.sh"
 	"qtest.sh"
 	"engine-unit.sh"
