@@ -267,7 +267,7 @@ struct toe_priv {
 
 	/*
 	 * Connection rings freed by uploads, kept for the next offload
-	 * (struct toe_ring_free.node, in toe_move.c); ring_lock guards
+	 * (struct toe_ring_free.node, in toe_bufpool.c); ring_lock guards
 	 * both fields.
 	 */
 	struct mutex ring_lock;

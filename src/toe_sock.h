@@ -4,10 +4,13 @@
  * context, the move to the NIC and back, and the data path while it is
  * on the NIC.
  *
- * toe_ulp.c    the ULP and the socket operations the application calls
- * toe_move.c   offload and upload: the two-phase moves with the device
- * toe_tcp.c    quiescing and restoring the kernel's TCP for a socket
- * toe_shadow.c the kernel's tcp_sock kept as a shadow while on the NIC
+ * toe_ulp.c      the ULP and the socket operations the application calls
+ * toe_offload.c  the two-phase move to the NIC
+ * toe_upload.c   the move home, asked for or queued
+ * toe_conn.c     the connections on a device: commands, events, a walk
+ * toe_bufpool.c  their DMA rings, and the pool kept for later offloads
+ * toe_tcp.c      quiescing and restoring the kernel's TCP for a socket
+ * toe_shadow.c   the kernel's tcp_sock kept as a shadow while on the NIC
  */
 #ifndef _TOE_SOCK_H
 #define _TOE_SOCK_H
@@ -231,25 +234,42 @@ bool toe_sock_graft(struct sock *sk, struct toe_sock *ts);
 int toe_ulp_attach_atomic(struct sock *sk);
 void toe_sock_wake(struct sock *sk, __poll_t mask);
 
-/* toe_move.c */
-void toe_sock_init_move(struct toe_sock *ts);
+/* toe_offload.c */
 struct toe_priv *toe_route_priv(struct sock *sk);
 int toe_offload(struct sock *sk);
 int toe_offload_within(struct sock *sk, u32 limit);
-bool toe_sock_queue_upload(struct toe_sock *ts, enum toe_upload_why why);
+u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,
+		 const u8 *b, u32 blen, u32 *len, int *err);
+
+/* toe_upload.c */
+void toe_sock_init_move(struct toe_sock *ts);
 int toe_upload(struct sock *sk, enum toe_upload_why why);
-int toe_set_opts(struct sock *sk, bool keepalive);
-void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
-		    u32 status, u16 reason, u32 value);
-extern const struct toe_core_cb toe_core_cb;
-void toe_conns_walk(struct toe_priv *priv,
-		    void (*fn)(struct sock *sk, struct toe_sock *ts, void *arg),
-		    void *arg);
-void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done);
+bool toe_sock_queue_upload(struct toe_sock *ts, enum toe_upload_why why);
+bool __toe_sock_queue_upload(struct toe_sock *ts, u8 why);
+void toe_upload_all(struct toe_priv *priv);
 int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 		       const struct toe_tcb *tcb);
 void toe_sock_lost(struct sock *sk, struct toe_sock *ts,
 		   enum toe_upload_why why, bool dma_done);
+
+/* toe_bufpool.c */
+int toe_buf_alloc(struct toe_priv *priv, struct toe_buf *b, u32 base,
+		  u32 need);
+void toe_buf_free(struct toe_priv *priv, struct toe_buf *b);
+void toe_ring_pool_init(struct toe_priv *priv);
+void toe_ring_pool_fini(struct toe_priv *priv);
+
+/* toe_conn.c */
+extern const struct toe_core_cb toe_core_cb;
+int toe_conn_cmd(struct toe_sock *ts, u16 opcode, u32 len, u64 arg,
+		 u32 *value);
+int toe_set_opts(struct sock *sk, bool keepalive);
+void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
+		    u32 status, u16 reason, u32 value);
+void toe_conns_walk(struct toe_priv *priv,
+		    void (*fn)(struct sock *sk, struct toe_sock *ts, void *arg),
+		    void *arg);
+void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done);
 
 /**
  * struct toe_failover_facts - what the host alone knows of a connection
