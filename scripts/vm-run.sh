@@ -20,8 +20,9 @@
 #
 # The NIC sits on a tap device in a network namespace made for this run:
 # the peer is 198.18.0.1/24 and 2001:2::1/64 there, the guest 198.18.0.2 and
-# 2001:2::2. QEMU runs inside that namespace, so nothing touches the host's
-# own network. The namespace, tap and peer processes are removed on exit,
+# 2001:2::2, with Linux's default TCP buffer limits whatever the host's.
+# QEMU runs inside that namespace, so nothing touches the host's own
+# network. The namespace, tap and peer processes are removed on exit,
 # whatever happened. The guest command's exit status is returned; 124 means
 # the guest timed out, 125 that the VM never reported one.
 #
@@ -92,6 +93,12 @@ ip -n "$NS" tuntap add dev "$TAP" mode tap
 ip -n "$NS" addr add 198.18.0.1/24 dev "$TAP"
 ip -n "$NS" -6 addr add 2001:2::1/64 dev "$TAP" nodad
 ip -n "$NS" link set "$TAP" up
+# A new namespace copies the host's TCP buffer limits, which differ from
+# machine to machine (32 MiB of tcp_rmem here): the peer gets Linux's
+# defaults, so that what it can hold unread is the same on every host
+# (offload's zero-window test counts on it holding less than it is sent).
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456" \
+	net.ipv4.tcp_wmem="4096 16384 4194304"
 export TOE_NETNS=$NS TOE_OUT=$OUT
 
 # The per-run part of the root: the command and the --add directory.
