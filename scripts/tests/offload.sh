@@ -24,7 +24,7 @@
 #   IO_XFER     8M / 4M / 64M     what the peer sends to each way of
 #                                 waiting (read, poll, epoll, nonblock)
 #   SHUT_XFER   8M / 4M / 32M     home at the sender's shutdown
-#   LOSSY_XFER  8M / 4M / 16M, LOSSY_CYCLES 20 / 10 / 50: moves while the
+#   LOSSY_XFER  16M / 4M / 16M, LOSSY_CYCLES 20 / 10 / 50: moves while the
 #               device drops, duplicates and reorders 1% of the frames
 #   ASK_XFER    4M / 1M / 4M      each way on each of the seven transfers
 #                                 the NIC asks back: moved at a quarter,
@@ -57,7 +57,7 @@ MOVES=${MOVES:-100}
 MOVE_XFER=${MOVE_XFER:-16M}
 IO_XFER=${IO_XFER:-8M}
 SHUT_XFER=${SHUT_XFER:-8M}
-LOSSY_XFER=${LOSSY_XFER:-8M}
+LOSSY_XFER=${LOSSY_XFER:-16M}
 LOSSY_CYCLES=${LOSSY_CYCLES:-20}
 ASK_XFER=${ASK_XFER:-4M}
 TOE_XFER=$(resolved MODDIR "$FLAVOUR")/tools/toe-xfer || die "module build failed"
