@@ -510,8 +510,17 @@ netperf_round() {
 	sysctl -qw net.toe.auto_bytes=131072
 }
 
+# capacity: CAP transfers (conn-capacity=8) each send 256K, pause 800 ms,
+# and so on. The policy evicts only a connection idle for evict_idle_ms,
+# and a candidate asks in its own call, at the start of a burst. Started
+# all at once, every transfer bursts in the same instant: a candidate
+# would only ever see connections that have just sent, and no eviction
+# would happen (seen in CI). So the starts are spread over the 800 ms:
+# a candidate's burst then comes while most of the NIC's are paused.
 capacity() {
 	local i port rc=0 max ok=0 moved=0 before_off before_ev watcher
+	local step
+	step=$(printf '0.%03d' $((800 / CAP)))
 	sysctl -qw net.toe.mode=2 net.toe.auto_bytes=65536 net.toe.evict_idle_ms=200
 	before_off=$(pol offloaded)
 	before_ev=$(pol evicted)
@@ -525,6 +534,7 @@ capacity() {
 			> /dev/null 2> /tmp/cap-$i.err &
 		echo $! >> /tmp/pids-cap
 		i=$((i + 1))
+		sleep "$step"
 	done
 	at_most /tmp/pids-cap > /tmp/cap-max &
 	watcher=$!
