@@ -33,5 +33,8 @@ int toe_kunit_pair_open(struct toe_kunit_pair *p, int listen_family,
 int toe_kunit_pair_init(struct kunit *test);
 void toe_kunit_pair_exit(struct kunit *test);
 __be16 toe_kunit_port(const struct sockaddr_storage *ss);
+/* One kernel_sendmsg() or kernel_recvmsg() of @len bytes. */
+int toe_kunit_send(struct socket *sock, const void *buf, size_t len);
+int toe_kunit_recv(struct socket *sock, void *buf, size_t len, int flags);
 
 #endif /* _TOE_KUNIT_H */

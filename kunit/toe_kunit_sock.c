@@ -111,3 +111,19 @@ void toe_kunit_pair_exit(struct kunit *test)
 	if (p->listener)
 		sock_release(p->listener);
 }
+
+int toe_kunit_send(struct socket *sock, const void *buf, size_t len)
+{
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return kernel_sendmsg(sock, &msg, &iov, 1, len);
+}
+
+int toe_kunit_recv(struct socket *sock, void *buf, size_t len, int flags)
+{
+	struct msghdr msg = {};
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+
+	return kernel_recvmsg(sock, &msg, &iov, 1, len, flags);
+}

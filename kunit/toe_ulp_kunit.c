@@ -43,22 +43,6 @@ static int toe_set(struct socket *sock, int optname, int val,
 				     KERNEL_SOCKPTR(&val), len);
 }
 
-static int toe_send(struct socket *sock, const void *buf, size_t len)
-{
-	struct msghdr msg = {};
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
-
-	return kernel_sendmsg(sock, &msg, &iov, 1, len);
-}
-
-static int toe_recv(struct socket *sock, void *buf, size_t len, int flags)
-{
-	struct msghdr msg = {};
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-
-	return kernel_recvmsg(sock, &msg, &iov, 1, len, flags);
-}
-
 /* A listener is no connection: the ULP is refused there. */
 static void attach_needs_a_connection(struct kunit *test)
 {
@@ -123,21 +107,21 @@ static void loopback_is_refused_and_stays_whole(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, ts->priv);
 
 	/* Client (ULP) to server, then back, then a peek and a read. */
-	KUNIT_EXPECT_EQ(test, toe_send(p->client, out, sizeof(out)),
+	KUNIT_EXPECT_EQ(test, toe_kunit_send(p->client, out, sizeof(out)),
 			(int)sizeof(out));
-	KUNIT_EXPECT_EQ(test, toe_recv(p->server, in, sizeof(in), MSG_WAITALL),
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->server, in, sizeof(in), MSG_WAITALL),
 			(int)sizeof(in));
 	KUNIT_EXPECT_STREQ(test, in, out);
 	memset(in, 0, sizeof(in));
-	KUNIT_EXPECT_EQ(test, toe_send(p->server, out, sizeof(out)),
+	KUNIT_EXPECT_EQ(test, toe_kunit_send(p->server, out, sizeof(out)),
 			(int)sizeof(out));
-	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, 4, MSG_PEEK |
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->client, in, 4, MSG_PEEK |
 				       MSG_WAITALL), 4);
-	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, sizeof(in),
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->client, in, sizeof(in),
 				       MSG_WAITALL), (int)sizeof(in));
 	KUNIT_EXPECT_STREQ(test, in, out);
 	/* Nothing more: a non-blocking read says so. */
-	KUNIT_EXPECT_EQ(test, toe_recv(p->client, in, sizeof(in),
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->client, in, sizeof(in),
 				       MSG_DONTWAIT), -EAGAIN);
 }
 
@@ -149,11 +133,11 @@ static void end_of_stream(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, toe_kunit_pair_open(p, AF_INET, AF_INET), 0);
 	KUNIT_ASSERT_EQ(test, toe_attach(p->client), 0);
-	KUNIT_EXPECT_EQ(test, toe_send(p->server, "x", 1), 1);
+	KUNIT_EXPECT_EQ(test, toe_kunit_send(p->server, "x", 1), 1);
 	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(p->server, SHUT_WR), 0);
-	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 1);
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->client, &c, 1, 0), 1);
 	KUNIT_EXPECT_EQ(test, c, 'x');
-	KUNIT_EXPECT_EQ(test, toe_recv(p->client, &c, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(p->client, &c, 1, 0), 0);
 }
 
 /* TOE_FORBID keeps the socket off the NIC until it is cleared. */
@@ -188,7 +172,7 @@ static int toe_reader_fn(void *arg)
 {
 	struct toe_reader *r = arg;
 
-	r->ret = toe_recv(r->sock, r->buf, sizeof(r->buf), MSG_WAITALL);
+	r->ret = toe_kunit_recv(r->sock, r->buf, sizeof(r->buf), MSG_WAITALL);
 	complete(&r->done);
 	return 0;
 }
@@ -226,7 +210,7 @@ static void thread_in_kernel_recv_is_busy(struct kunit *test)
 			-EBUSY);
 	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_BUSY);
 
-	KUNIT_EXPECT_EQ(test, toe_send(p->server, "wake up!", 8), 8);
+	KUNIT_EXPECT_EQ(test, toe_kunit_send(p->server, "wake up!", 8), 8);
 	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&r->done, 5 * HZ),
 			0UL);
 	KUNIT_EXPECT_EQ(test, r->ret, 8);

@@ -33,7 +33,8 @@ import sys
 
 LAYERS = {
     1: ('driver', ['toe.h', 'toe_desc.h', 'toe_pci.c', 'toe_netdev.c',
-                   'toe_ethtool.c', 'toe_cmd.c', 'toe_debugfs.c']),
+                   'toe_ethtool.c', 'toe_cmd.c', 'toe_hwconn.c',
+                   'toe_debugfs.c']),
     2: ('core', ['toe_sock.h', 'toe_capture.h', 'toe_state.h', 'toe_seq.h',
                  'toe_trace.h', 'toe_ulp.c', 'toe_offload.c', 'toe_upload.c',
                  'toe_conn.c', 'toe_bufpool.c', 'toe_failover.c',

@@ -162,7 +162,8 @@ enum toe_flags {
  *	event interrupt thread under rcu_read_lock(), in ring order; must
  *	not sleep nor wait for a command
  * @lost_state: the device was reset and has forgotten its connections;
- *	@dma_stopped says it came back (so it no longer writes host memory).
+ *	@dma_stopped says it came back (so it no longer writes host memory),
+ *	@clock_ms is its TOE_REG_CLOCK_MS then (its TSval clock).
  *	Called with state_lock held (sometimes under rtnl too), interrupts
  *	off: must not take either nor wait for a command.
  */
@@ -175,7 +176,55 @@ struct toe_core_cb {
 	void (*dev_release)(struct toe_priv *priv);
 	void (*conn_event)(struct toe_priv *priv, u16 type, u64 handle,
 			   u32 conn_id, u32 status, u16 reason, u32 value);
-	void (*lost_state)(struct toe_priv *priv, bool dma_stopped);
+	void (*lost_state)(struct toe_priv *priv, bool dma_stopped,
+			   u32 clock_ms);
+};
+
+/**
+ * struct toe_conn_ops - what the driver offers the core for connections.
+ *
+ * The core moves connections through these alone; it never builds a
+ * command nor touches a register. Each is a command to the device
+ * (include/toe_hw.h names them), about the connection the device calls
+ * @conn_id and the host @handle; the device echoes @handle in every event
+ * about the connection. Those that wait for the device's answer sleep,
+ * and return 0 or the answer's errno: -ETIMEDOUT when none came (the
+ * driver then resets the device), -EIO when a reset ended the wait.
+ *
+ * @divert: hold the frames of the connection whose tuple (struct
+ *	toe_tuple, @len bytes at bus address @tuple) names; *@conn_id is the
+ *	id the device gives it
+ * @offload: take the connection (struct toe_offload_req at @req)
+ * @upload: give it back: the device writes struct toe_conn_state at @state
+ * @undivert: let go of the frames it holds; the kernel takes them
+ * @abort: drop the connection, with a reset to the peer
+ * @set_opts: the socket options the engine honours (TOE_OPTS_*)
+ * @send: the application wrote up to @write_seq (posted, not waited for)
+ * @recv_freed: the application read @bytes more (posted)
+ * @drain_rx: wait up to @timeout jiffies until every frame the device
+ *	had put in its L2 receive ring has reached the kernel; -ETIMEDOUT
+ *	if not
+ * @reset: the device said something it cannot have meant: reset it, so
+ *	that its connections come home from host state (toe_core_cb's
+ *	@lost_state)
+ */
+struct toe_conn_ops {
+	int (*divert)(struct toe_priv *priv, u64 handle, dma_addr_t tuple,
+		      u32 len, u32 *conn_id);
+	int (*offload)(struct toe_priv *priv, u32 conn_id, u64 handle,
+		       dma_addr_t req, u32 len);
+	int (*upload)(struct toe_priv *priv, u32 conn_id, u64 handle,
+		      dma_addr_t state, u32 len);
+	int (*undivert)(struct toe_priv *priv, u32 conn_id, u64 handle);
+	int (*abort)(struct toe_priv *priv, u32 conn_id, u64 handle);
+	int (*set_opts)(struct toe_priv *priv, u32 conn_id, u64 handle,
+			u64 opts);
+	int (*send)(struct toe_priv *priv, u32 conn_id, u64 handle,
+		    u32 write_seq);
+	int (*recv_freed)(struct toe_priv *priv, u32 conn_id, u64 handle,
+			  u32 bytes);
+	int (*drain_rx)(struct toe_priv *priv, unsigned long timeout);
+	void (*reset)(struct toe_priv *priv, const char *why);
 };
 
 /*
@@ -188,7 +237,9 @@ struct toe_core_cb {
 struct toe_priv {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
+	struct device *dma_dev;		/* what the core maps buffers for */
 	const struct toe_core_cb *core;	/* set at probe, never changes */
+	const struct toe_conn_ops *ops;	/* set at probe, never changes */
 	void __iomem *regs;
 	u32 version;
 	u32 features;
@@ -328,6 +379,7 @@ void toe_l2_rings_free(struct toe_priv *priv);
 void toe_l2_quiesce(struct toe_priv *priv);
 void toe_l2_reset(struct toe_priv *priv);
 void toe_l2_resume(struct toe_priv *priv);
+int toe_l2_drain_rx(struct toe_priv *priv, unsigned long timeout);
 irqreturn_t toe_l2_irq(int irq, void *data);
 int toe_tx_inject(struct toe_priv *priv, u64 addr, u16 len);
 int toe_tx_inject_tail(struct toe_priv *priv);
@@ -336,6 +388,9 @@ void toe_l2_stats_read(struct toe_l2_stats *s, u64 *packets, u64 *bytes,
 
 /* toe_ethtool.c */
 extern const struct ethtool_ops toe_ethtool_ops;
+
+/* toe_hwconn.c */
+extern const struct toe_conn_ops toe_hw_conn_ops;
 
 /* toe_cmd.c */
 int toe_cmd_rings_alloc(struct toe_priv *priv);

@@ -49,7 +49,7 @@ int toe_buf_alloc(struct toe_priv *priv, struct toe_buf *b, u32 base,
 	}
 	mutex_unlock(&priv->ring_lock);
 	if (!b->data)
-		b->data = dma_alloc_coherent(&priv->pdev->dev, b->size,
+		b->data = dma_alloc_coherent(priv->dma_dev, b->size,
 					     &b->dma, GFP_KERNEL);
 	return b->data ? 0 : -ENOMEM;
 }
@@ -73,7 +73,7 @@ void toe_buf_free(struct toe_priv *priv, struct toe_buf *b)
 	}
 	mutex_unlock(&priv->ring_lock);
 	if (!f)
-		dma_free_coherent(&priv->pdev->dev, b->size, b->data, b->dma);
+		dma_free_coherent(priv->dma_dev, b->size, b->data, b->dma);
 	b->data = NULL;
 }
 
@@ -87,7 +87,7 @@ void toe_ring_pool_fini(struct toe_priv *priv)
 
 	mutex_lock(&priv->ring_lock);
 	list_for_each_entry_safe(f, n, &priv->ring_pool, node) {
-		dma_free_coherent(&priv->pdev->dev, f->size, f->data, f->dma);
+		dma_free_coherent(priv->dma_dev, f->size, f->data, f->dma);
 		kfree(f);
 	}
 	INIT_LIST_HEAD(&priv->ring_pool);

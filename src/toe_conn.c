@@ -9,6 +9,7 @@
  * the socket's context in priv->conns under RCU and updates the fields
  * under toe_sock.lock.
  */
+#include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
 
@@ -16,35 +17,6 @@
 
 #define CREATE_TRACE_POINTS
 #include "toe_trace.h"
-
-/**
- * toe_conn_cmd() - one command about a connection, waited for.
- * @ts: the connection, on its device
- * @opcode: TOE_CMD_*
- * @len: payload bytes in ts->cmd_buf, or 0 to pass @arg as the payload
- * @arg: the payload field when @len is 0
- * @value: if not NULL, the completion's value
- *
- * Context: process; not with the device's state_lock held.
- * Return: 0, or the command's errno.
- */
-int toe_conn_cmd(struct toe_sock *ts, u16 opcode, u32 len, u64 arg,
-		 u32 *value)
-{
-	struct toe_cmd_args args = {
-		.opcode = opcode,
-		.conn_id = ts->conn_id,
-		.handle = ts->handle,
-		.payload = len ? ts->cmd_dma : arg,
-		.payload_len = len,
-	};
-	int err;
-
-	err = toe_cmd_exec(ts->priv, &args);
-	if (value)
-		*value = args.value;
-	return err;
-}
 
 /**
  * toe_sock_release_nic() - give back what an offload took.
@@ -69,7 +41,7 @@ void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
 	if (dma_done) {
 		toe_buf_free(priv, &ts->snd);
 		toe_buf_free(priv, &ts->rcv);
-		dma_free_coherent(&priv->pdev->dev, PAGE_SIZE, ts->cmd_buf,
+		dma_free_coherent(priv->dma_dev, PAGE_SIZE, ts->cmd_buf,
 				  ts->cmd_dma);
 	} else {
 		netdev_warn(priv->netdev,
@@ -109,7 +81,7 @@ int toe_set_opts(struct sock *sk, bool keepalive)
 		arg |= TOE_OPTS_NODELAY;
 	if (keepalive)
 		arg |= TOE_OPTS_KEEPALIVE;
-	err = toe_conn_cmd(ts, TOE_CMD_SET_OPTS, 0, arg, NULL);
+	err = ts->priv->ops->set_opts(ts->priv, ts->conn_id, ts->handle, arg);
 	trace_toe_set_opts(ts->conn_id, arg, err);
 	return err;
 }
@@ -302,3 +274,4 @@ const struct toe_core_cb toe_core_cb = {
 	.conn_event = toe_sock_event,
 	.lost_state = toe_failover_all,
 };
+EXPORT_SYMBOL_IF_KUNIT(toe_core_cb);

@@ -195,14 +195,15 @@ static void toe_failover_one(struct sock *sk, struct toe_sock *ts,
  * toe_failover_all() - bring every connection on a reset device home.
  * @priv: the device, reset (or failing to), not yet running again
  * @dma_stopped: the reset succeeded: the device writes no host memory
+ * @clock_ms: the device's TSval clock (TOE_REG_CLOCK_MS) after the reset
  *
  * Context: process; priv->state_lock held; takes each socket's lock.
  */
-void toe_failover_all(struct toe_priv *priv, bool dma_stopped)
+void toe_failover_all(struct toe_priv *priv, bool dma_stopped, u32 clock_ms)
 {
 	struct toe_failover_walk w = {
 		.dma_stopped = dma_stopped,
-		.clock_ms = toe_rd(priv, TOE_REG_CLOCK_MS),
+		.clock_ms = clock_ms,
 	};
 
 	lockdep_assert_held(&priv->state_lock);

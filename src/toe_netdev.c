@@ -13,6 +13,7 @@
  * clears the causes and unmasks them when it completes, then looks at the
  * rings once more so a completion that raced with the unmask is not lost.
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
@@ -572,6 +573,33 @@ void toe_l2_resume(struct toe_priv *priv)
 		toe_napi_start(priv);
 		netif_wake_queue(priv->netdev);
 	}
+}
+
+/**
+ * toe_l2_drain_rx() - wait until NAPI has taken what the RX ring holds.
+ * @priv: the device
+ * @timeout: jiffies to wait at most
+ *
+ * Every frame the device had put in the L2 receive ring when this is
+ * called reaches the kernel before it returns: after a DIVERT, the
+ * frames of the connection sent before it are in the socket's backlog.
+ *
+ * Context: process, may sleep.
+ * Return: 0, or -ETIMEDOUT.
+ */
+int toe_l2_drain_rx(struct toe_priv *priv, unsigned long timeout)
+{
+	u32 head = toe_rd(priv, TOE_REG_RING(TOE_RING_L2_RX, TOE_RING_HEAD));
+	unsigned long end = jiffies + timeout;
+
+	napi_schedule(&priv->napi);
+	while ((s32)(READ_ONCE(priv->rx.clean) - head) < 0 ||
+	       test_bit(NAPI_STATE_SCHED, &priv->napi.state)) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+	}
+	return 0;
 }
 
 /* ---- net_device_ops ---------------------------------------------------- */

@@ -11,6 +11,7 @@
  * step before the commit UNDIVERTs, which hands the held frames to the
  * kernel: the connection stays where it was, untouched.
  */
+#include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
@@ -81,25 +82,6 @@ static void toe_tuple_of(const struct toe_tcb *tcb, struct toe_tuple *t)
 	t->remote_port = tcb->remote_port;
 	memcpy(t->local_addr, tcb->local_addr, sizeof(t->local_addr));
 	memcpy(t->remote_addr, tcb->remote_addr, sizeof(t->remote_addr));
-}
-
-/*
- * Wait until NAPI has taken every frame the device had put in the RX ring
- * when the divert took effect, so that they are in the socket's backlog.
- */
-static int toe_drain_rx(struct toe_priv *priv)
-{
-	u32 head = toe_rd(priv, TOE_REG_RING(TOE_RING_L2_RX, TOE_RING_HEAD));
-	unsigned long end = jiffies + TOE_DRAIN_TIMEOUT;
-
-	napi_schedule(&priv->napi);
-	while ((s32)(READ_ONCE(priv->rx.clean) - head) < 0 ||
-	       test_bit(NAPI_STATE_SCHED, &priv->napi.state)) {
-		if (time_after(jiffies, end))
-			return -ETIMEDOUT;
-		usleep_range(100, 200);
-	}
-	return 0;
 }
 
 /*
@@ -408,7 +390,8 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	WRITE_ONCE(ts->write_seq, tcb.write_seq);
 	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
 	ts->rcv_freed_unposted = 0;
-	err = toe_conn_cmd(ts, TOE_CMD_OFFLOAD, sizeof(*req), 0, NULL);
+	err = ts->priv->ops->offload(ts->priv, ts->conn_id, ts->handle,
+				     ts->cmd_dma, sizeof(*req));
 	trace_toe_offload(ts->conn_id, err);
 	if (err) {
 		err = toe_refuse(ts, TOE_REFUSE_DEVICE, err);
@@ -478,12 +461,33 @@ static bool toe_slot_take(struct toe_priv *priv, u32 limit)
  */
 int toe_offload_within(struct sock *sk, u32 limit)
 {
+	sock_owned_by_me(sk);
+	if (toe_sk(sk)->where == TOE_WHERE_NIC)
+		return 0;
+	return toe_offload_to(sk, toe_route_priv(sk), NULL, limit);
+}
+
+/**
+ * toe_offload_to() - move a socket's connection to a given device.
+ * @sk: the socket, owned
+ * @priv: the device its route leaves through, or NULL if none
+ * @mac: the next hop's MAC address, or NULL to look up its neighbour
+ * @limit: as for toe_offload_within()
+ *
+ * What toe_offload_within() does once the route is known; KUnit calls it
+ * with a fake device.
+ *
+ * Context: as toe_offload().
+ * Return: as toe_offload_within().
+ */
+int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
+		   u32 limit)
+{
 	struct toe_sock *ts = toe_sk(sk);
-	struct toe_priv *priv;
 	struct toe_tuple *t;
 	struct toe_tcb tcb;
 	u32 value, pre_len;
-	u8 mac[ETH_ALEN];
+	u8 hop[ETH_ALEN];
 	u8 *pre = NULL;
 	int err, err2;
 
@@ -497,12 +501,14 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	err = toe_offload_check(ts);
 	if (err)
 		return err;
-	priv = toe_route_priv(sk);
 	if (!priv || !(priv->features & TOE_FEAT_OFFLOAD_IPV4) ||
 	    !test_bit(TOE_F_HW_UP, &priv->flags))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
-	if (!toe_peer_mac(sk, mac))
-		return toe_refuse(ts, TOE_REFUSE_ROUTE, -EHOSTUNREACH);
+	if (!mac) {
+		if (!toe_peer_mac(sk, hop))
+			return toe_refuse(ts, TOE_REFUSE_ROUTE, -EHOSTUNREACH);
+		mac = hop;
+	}
 	if (!toe_sock_graft(sk, ts))
 		return toe_refuse(ts, TOE_REFUSE_STATE, -ENOTCONN);
 	if (!limit || limit > priv->conn_capacity)
@@ -513,7 +519,7 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	/* From here on, toe_sock_release_nic() gives back what was taken. */
 	dev_hold(priv->netdev);
 	ts->priv = priv;
-	ts->cmd_buf = dma_alloc_coherent(&priv->pdev->dev, PAGE_SIZE,
+	ts->cmd_buf = dma_alloc_coherent(priv->dma_dev, PAGE_SIZE,
 					 &ts->cmd_dma, GFP_KERNEL);
 	err = xa_alloc(&priv->conns, &ts->handle, ts, xa_limit_31b,
 		       GFP_KERNEL);
@@ -541,14 +547,15 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	t = ts->cmd_buf;
 	toe_tuple_of(&tcb, t);
 	ts->conn_id = TOE_CONN_NONE;
-	err = toe_conn_cmd(ts, TOE_CMD_DIVERT, sizeof(*t), 0, &value);
+	err = priv->ops->divert(priv, ts->handle, ts->cmd_dma, sizeof(*t),
+				&value);
 	trace_toe_divert(&tcb, err ? TOE_CONN_NONE : value, err);
 	if (err) {
 		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
 		goto err_free;
 	}
 	ts->conn_id = value;
-	err = toe_drain_rx(priv);
+	err = priv->ops->drain_rx(priv, TOE_DRAIN_TIMEOUT);
 	if (err) {
 		/* A receive path this slow is busy: try again later. */
 		err = toe_refuse(ts, TOE_REFUSE_BUSY, -EBUSY);
@@ -558,7 +565,7 @@ int toe_offload_within(struct sock *sk, u32 limit)
 	}
 	if (err) {
 		/* Undo: the held frames go to the kernel, which has it all. */
-		err2 = toe_conn_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
+		err2 = priv->ops->undivert(priv, ts->conn_id, ts->handle);
 		trace_toe_undivert(ts->conn_id, err2);
 		if (err2)
 			netdev_warn(priv->netdev,
@@ -580,3 +587,4 @@ err_free:
 	toe_sock_release_nic(ts, false, true);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(toe_offload_to);

@@ -307,7 +307,7 @@ static int toe_dev_clear(struct toe_priv *priv)
 	toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_ALL);
 	toe_wr(priv, TOE_REG_INTR_CAUSE, TOE_INTR_ALL);
 	/* It has forgotten its connections: the host brings them home. */
-	priv->core->lost_state(priv, !err);
+	priv->core->lost_state(priv, !err, toe_rd(priv, TOE_REG_CLOCK_MS));
 	return err;
 }
 
@@ -612,7 +612,9 @@ static int toe_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	priv = netdev_priv(netdev);
 	priv->netdev = netdev;
 	priv->pdev = pdev;
+	priv->dma_dev = &pdev->dev;
 	priv->core = toe_core;
+	priv->ops = &toe_hw_conn_ops;
 	mutex_init(&priv->state_lock);
 	mutex_init(&priv->dbg_lock);
 	spin_lock_init(&priv->cmd_lock);

@@ -238,6 +238,8 @@ void toe_sock_wake(struct sock *sk, __poll_t mask);
 struct toe_priv *toe_route_priv(struct sock *sk);
 int toe_offload(struct sock *sk);
 int toe_offload_within(struct sock *sk, u32 limit);
+int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
+		   u32 limit);
 u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,
 		 const u8 *b, u32 blen, u32 *len, int *err);
 
@@ -261,8 +263,6 @@ void toe_ring_pool_fini(struct toe_priv *priv);
 
 /* toe_conn.c */
 extern const struct toe_core_cb toe_core_cb;
-int toe_conn_cmd(struct toe_sock *ts, u16 opcode, u32 len, u64 arg,
-		 u32 *value);
 int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		    u32 status, u16 reason, u32 value);
@@ -300,7 +300,7 @@ struct toe_failover_facts {
 
 /* toe_failover.c */
 int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f);
-void toe_failover_all(struct toe_priv *priv, bool dma_stopped);
+void toe_failover_all(struct toe_priv *priv, bool dma_stopped, u32 clock_ms);
 int toe_failover_wait(struct sock *sk, struct toe_sock *ts);
 
 /* toe_shadow.c */

@@ -104,30 +104,22 @@ static bool toe_send_ready(struct sock *sk, struct toe_sock *ts)
 }
 
 /*
- * Tell the device about the data path (SEND, RECV_FREED) without waiting
- * for its answer, so the socket lock is held only briefly. A full command
- * ring is waited out: the device takes commands as fast as they come
- * while it has event slots.
+ * Tell the device about the data path without waiting for its answer, so
+ * the socket lock is held only briefly: the application wrote up to @arg,
+ * or (@freed) read @arg bytes of the receive ring.
  */
-static int toe_sock_post(struct toe_sock *ts, u16 opcode, u32 arg)
+static int toe_sock_tell(struct toe_sock *ts, bool freed, u32 arg)
 {
-	struct toe_cmd_args args = {
-		.opcode = opcode,
-		.conn_id = ts->conn_id,
-		.handle = ts->handle,
-		.payload = arg,
-	};
-	int err, tries;
+	struct toe_priv *priv = ts->priv;
+	int err;
 
-	for (tries = 0; tries < 1000; tries++) {
-		err = toe_cmd_post(ts->priv, &args);
-		if (err != -EBUSY)
-			break;
-		usleep_range(20, 50);
-	}
+	if (freed)
+		err = priv->ops->recv_freed(priv, ts->conn_id, ts->handle, arg);
+	else
+		err = priv->ops->send(priv, ts->conn_id, ts->handle, arg);
 	if (err)
-		toe_warn_rl(ts->priv, "conn %u: command %#x not posted: %d\n",
-			    ts->conn_id, opcode, err);
+		toe_warn_rl(priv, "conn %u: %s not posted: %d\n", ts->conn_id,
+			    freed ? "RECV_FREED" : "SEND", err);
 	return err;
 }
 
@@ -153,7 +145,7 @@ static int toe_send_nic(struct sock *sk, struct msghdr *msg, size_t len)
 	WRITE_ONCE(ts->write_seq, ts->write_seq + n);
 	ts->info.bytes_sent_nic += n;
 	/* If not posted, the bytes stay in the ring: the next SEND names them. */
-	toe_sock_post(ts, TOE_CMD_SEND, ts->write_seq);
+	toe_sock_tell(ts, false, ts->write_seq);
 	return n;
 }
 
@@ -279,7 +271,7 @@ static void toe_recv_freed(struct toe_sock *ts, u32 n)
 	/* Space not reported for want of a slot goes with the next report. */
 	n += ts->rcv_freed_unposted;
 	ts->rcv_freed_unposted = 0;
-	if (n && toe_sock_post(ts, TOE_CMD_RECV_FREED, n))
+	if (n && toe_sock_tell(ts, true, n))
 		ts->rcv_freed_unposted = n;
 }
 

@@ -15,6 +15,30 @@
 #include "toe_sock.h"
 #include "toe_trace.h"
 
+/*
+ * Whether @tcb is the connection moved on from what the host holds: the
+ * send data it names is in the send ring, the data it received in the
+ * receive ring. Logs what does not follow on.
+ */
+static bool toe_state_follows_on(struct toe_sock *ts,
+				 const struct toe_tcb *tcb)
+{
+	if ((tcb->state == TCP_ESTABLISHED ||
+	     tcb->state == TCP_CLOSE_WAIT) &&
+	    !after(tcb->snd_una, tcb->write_seq) &&
+	    tcb->write_seq == ts->write_seq &&
+	    !before(tcb->snd_una, ts->snd.base) &&
+	    tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied <=
+	    ts->rcv.size)
+		return true;
+	netdev_warn(ts->priv->netdev,
+		    "conn %u: the state given back does not follow on: state %u snd_una %u write_seq %u (host %u, ring base %u) rcv_nxt %u (read to %u, ring %u)\n",
+		    ts->conn_id, tcb->state, tcb->snd_una, tcb->write_seq,
+		    ts->write_seq, ts->snd.base, tcb->rcv_nxt, ts->copied,
+		    ts->rcv.size);
+	return false;
+}
+
 /**
  * toe_sock_come_home() - hand a connection back to the kernel's TCP.
  * @sk: the socket, owned; the device no longer runs the connection
@@ -40,21 +64,8 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	u8 *pre;
 	int err;
 
-	if ((tcb->state != TCP_ESTABLISHED &&
-	     tcb->state != TCP_CLOSE_WAIT) ||
-	    after(tcb->snd_una, tcb->write_seq) ||
-	    tcb->write_seq != ts->write_seq ||
-	    before(tcb->snd_una, ts->snd.base) ||
-	    tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied >
-	    ts->rcv.size) {
-		/* What the device said, against what the host holds. */
-		netdev_warn(ts->priv->netdev,
-			    "conn %u: uploaded state does not follow on: state %u snd_una %u write_seq %u (host %u, ring base %u) rcv_nxt %u (read to %u, ring %u)\n",
-			    ts->conn_id, tcb->state, tcb->snd_una,
-			    tcb->write_seq, ts->write_seq, ts->snd.base,
-			    tcb->rcv_nxt, ts->copied, ts->rcv.size);
+	if (!toe_state_follows_on(ts, tcb))
 		return -EPROTO;
-	}
 
 	unread = tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied;
 	at = toe_buf_off(&ts->rcv, ts->copied);
@@ -130,10 +141,12 @@ void toe_sock_lost(struct sock *sk, struct toe_sock *ts,
  * @why: what asks for it, recorded in toe_info.last_upload_reason
  *
  * If the device is being reset, the reset brings the connection home
- * from host state (toe_failover_all()): this waits for it. If the device
- * closed the connection (CLOSED came) or gave back a state that is not
- * the connection's, the kernel's TCP cannot go on: the socket is closed
- * with an error instead.
+ * from host state (toe_failover_all()): this waits for it. A device that
+ * refuses UPLOAD for an open connection, or gives back a state that is
+ * not the connection's, is reset to the same end (ARCHITECTURE.md
+ * invariant 2: the host holds all it needs). If the device closed the
+ * connection (CLOSED came), or the kernel cannot take the state back, the
+ * socket is closed with an error instead.
  *
  * Context: process, socket lock held; sleeps (device commands).
  * Return: 0 (also if it is home already), or the errno the socket was
@@ -152,7 +165,30 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 		return 0;
 	cs = ts->cmd_buf;
 	err = READ_ONCE(ts->closed) ? -ECONNRESET :
-	      toe_conn_cmd(ts, TOE_CMD_UPLOAD, sizeof(*cs), 0, NULL);
+	      priv->ops->upload(priv, ts->conn_id, ts->handle, ts->cmd_dma,
+				sizeof(*cs));
+	if (!err) {
+		err = toe_conn_state_decode(cs, &tcb);
+		if (!err && !toe_state_follows_on(ts, &tcb))
+			err = -EPROTO;
+		trace_toe_upload(ts->conn_id, why, &tcb, err);
+		if (err) {
+			/*
+			 * An answer that is not the connection's: the device is
+			 * not to be trusted with it, nor with the others. Its
+			 * reset brings them all home from host state.
+			 */
+			priv->ops->reset(priv, "upload state not valid");
+			err = -EIO;
+		}
+	} else if (err != -ECONNRESET && !READ_ONCE(ts->closed) &&
+		   err != -EIO && err != -ETIMEDOUT) {
+		/* Refused, the connection still open: the same. */
+		netdev_warn(priv->netdev, "conn %u: UPLOAD refused (%d)\n",
+			    ts->conn_id, err);
+		priv->ops->reset(priv, "upload refused");
+		err = -EIO;
+	}
 	if (err == -EIO || err == -ETIMEDOUT) {
 		/* A reset is under way: it brings the connection home. */
 		err = toe_failover_wait(sk, ts);
@@ -166,9 +202,6 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 		return err;
 	}
 	if (!err)
-		err = toe_conn_state_decode(cs, &tcb);
-	trace_toe_upload(ts->conn_id, why, &tcb, err);
-	if (!err)
 		err = toe_sock_come_home(sk, ts, &tcb);
 	if (err) {
 		netdev_warn(priv->netdev,
@@ -177,7 +210,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 		goto lost;
 	}
 	/* Now the kernel has it: the frames held meanwhile are its. */
-	err = toe_conn_cmd(ts, TOE_CMD_UNDIVERT, 0, 0, NULL);
+	err = priv->ops->undivert(priv, ts->conn_id, ts->handle);
 	trace_toe_undivert(ts->conn_id, err);
 	if (err)
 		netdev_warn(priv->netdev,
@@ -191,7 +224,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 
 lost:
 	if (!READ_ONCE(ts->closed))
-		toe_conn_cmd(ts, TOE_CMD_ABORT, 0, 0, NULL);
+		priv->ops->abort(priv, ts->conn_id, ts->handle);
 	toe_sock_lost(sk, ts, why, true);
 	return err;
 }

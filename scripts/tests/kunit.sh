@@ -15,7 +15,7 @@ set -uo pipefail
 FLAVOUR=${1:-base}
 WHAT=${2:-run}
 [ "$WHAT" = run ] && exec bash "$(dirname "$0")/vm.sh" "$FLAVOUR" kunit
-SUITES=(toe_capture toe_conn_state toe_desc toe_failover toe_policy toe_ring
+SUITES=(toe_capture toe_conn_state toe_desc toe_failover toe_move toe_policy toe_ring
 	toe_seq toe_ulp)
 
 case $WHAT in
