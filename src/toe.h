@@ -302,6 +302,12 @@ struct toe_priv {
 	struct toe_dev_stats stats;
 
 	/*
+	 * From here to the debugfs fields: the offload core's and the
+	 * policy's per-device state, which they set up in toe_core_cb's
+	 * dev_add and dev_ready, as a net_device carries each protocol's
+	 * (ip_ptr for IPv4). The driver never writes them; its command
+	 * watchdog only asks whether conns is empty.
+	 *
 	 * Offloaded sockets (struct toe_sock), by host handle. Entries are
 	 * added and removed under their socket's lock; the EVT irq thread
 	 * looks them up under RCU.

@@ -182,6 +182,11 @@ static inline struct toe_sock *toe_sk(const struct sock *sk)
 	return (__force struct toe_sock *)inet_csk(sk)->icsk_ulp_data;
 }
 
+static inline bool toe_on_nic(const struct toe_sock *ts)
+{
+	return READ_ONCE(ts->where) == TOE_WHERE_NIC;
+}
+
 /* Bytes the application can read now (socket lock). */
 static inline u32 toe_sock_unread(struct toe_sock *ts)
 {
@@ -232,7 +237,17 @@ void toe_ulp_unregister(void);
 bool toe_sock_is_ours(const struct sock *sk);
 bool toe_sock_graft(struct sock *sk, struct toe_sock *ts);
 int toe_ulp_attach_atomic(struct sock *sk);
+
+/* toe_data.c: proto and proto_ops entries of the ULP's tables */
 void toe_sock_wake(struct sock *sk, __poll_t mask);
+int toe_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int toe_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
+		 int flags);
+int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		int *addr_len);
+__poll_t toe_poll(struct file *file, struct socket *sock,
+		  struct poll_table_struct *wait);
+int toe_ioctl(struct sock *sk, int cmd, unsigned long arg);
 
 /* toe_offload.c */
 struct toe_priv *toe_route_priv(struct sock *sk);
