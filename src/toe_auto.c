@@ -205,7 +205,7 @@ static struct toe_sock *toe_auto_idlest(struct toe_priv *priv, u32 *idle_ms)
 	struct toe_sock *ts, *best = NULL;
 	unsigned long i, now = jiffies, idle, most = 0;
 
-	xa_for_each(&priv->conns, i, ts) {
+	toe_for_each_conn(priv, i, ts) {
 		if (!READ_ONCE(ts->pol_moved) || READ_ONCE(ts->upload_why) ||
 		    READ_ONCE(ts->where) != TOE_WHERE_NIC)
 			continue;
@@ -270,7 +270,7 @@ static void toe_auto_consider(struct sock *sk, struct toe_sock *ts)
 		return;
 	}
 	toe_net_conf(tn, &conf);
-	c.nic_conns = atomic_read(&priv->n_conns);
+	c.nic_conns = toe_dev_conns(priv);
 	c.nic_capacity = priv->conn_capacity;
 	limit = toe_policy_limit(conf.max_conns, c.nic_capacity);
 	/* The walk over the NIC's connections only when it is full. */
@@ -405,10 +405,10 @@ static void toe_auto_scan(struct work_struct *work)
 	unsigned long i, idle;
 	struct toe_sock *ts;
 
-	if (idle_ms && atomic_read(&priv->n_conns)) {
+	if (idle_ms && toe_dev_conns(priv)) {
 		idle = msecs_to_jiffies(idle_ms);
 		rcu_read_lock();
-		xa_for_each(&priv->conns, i, ts)
+		toe_for_each_conn(priv, i, ts)
 			if (READ_ONCE(ts->pol_moved) &&
 			    READ_ONCE(ts->where) == TOE_WHERE_NIC &&
 			    time_after_eq(jiffies,
@@ -481,7 +481,7 @@ void toe_auto_mode_off(struct net *net)
 		if (!toe_netdev_is_ours(dev))
 			continue;
 		priv = netdev_priv(dev);
-		xa_for_each(&priv->conns, i, ts)
+		toe_for_each_conn(priv, i, ts)
 			toe_sock_queue_upload(ts, TOE_UPLOAD_WHY_MODE_OFF);
 	}
 	rcu_read_unlock();

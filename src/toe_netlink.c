@@ -283,7 +283,7 @@ static int toe_nl_conn_dumpit(struct sk_buff *msg, struct netlink_callback *cb)
 		if (dev->ifindex != cb->args[0])
 			idx = 0;
 		priv = netdev_priv(dev);
-		xa_for_each_start(&priv->conns, idx, ts, idx) {
+		toe_for_each_conn_from(priv, idx, ts) {
 			if (toe_nl_fill_conn(msg, cb, dev, ts)) {
 				cb->args[0] = dev->ifindex;
 				cb->args[1] = idx;
@@ -310,7 +310,7 @@ static int toe_nl_fill_stats(struct sk_buff *msg, struct netlink_callback *cb,
 	void *hdr;
 	int why;
 
-	xa_for_each(&priv->conns, i, ts)
+	toe_for_each_conn(priv, i, ts)
 		conns++;
 	hdr = genlmsg_put(msg, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &toe_genl_family, NLM_F_MULTI, TOE_NL_CMD_STATS_GET);

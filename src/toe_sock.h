@@ -182,6 +182,22 @@ static inline struct toe_sock *toe_sk(const struct sock *sk)
 	return (__force struct toe_sock *)inet_csk(sk)->icsk_ulp_data;
 }
 
+/*
+ * The connections on a device, for the layers above the core: iterate
+ * under rcu_read_lock() (a context found is not freed before the unlock,
+ * kfree_rcu()), or count them. @idx is an unsigned long the walk uses;
+ * toe_for_each_conn_from() starts at it.
+ */
+#define toe_for_each_conn(priv, idx, ts) xa_for_each(&(priv)->conns, idx, ts)
+#define toe_for_each_conn_from(priv, idx, ts)				\
+	xa_for_each_start(&(priv)->conns, idx, ts, idx)
+
+/* Connections on @priv or on their way there. */
+static inline u32 toe_dev_conns(struct toe_priv *priv)
+{
+	return atomic_read(&priv->n_conns);
+}
+
 static inline bool toe_on_nic(const struct toe_sock *ts)
 {
 	return READ_ONCE(ts->where) == TOE_WHERE_NIC;
