@@ -19,7 +19,9 @@ static void toe_fo_setup(struct toe_tcb *tcb, struct toe_failover_facts *f,
 {
 	memset(tcb, 0, sizeof(*tcb));
 	tcb->state = TCP_ESTABLISHED;
-	tcb->flags = TOE_CS_TSTAMP_OK | TOE_CS_SACK_OK;
+	tcb->flags = TOE_CS_TSTAMP_OK | TOE_CS_SACK_OK | TOE_CS_WSCALE_OK;
+	tcb->snd_wscale = 7;
+	tcb->rcv_wscale = 7;
 	tcb->srtt_us = 5000;
 	tcb->snd_cwnd = 10;
 	tcb->max_window = 1000;
@@ -164,8 +166,32 @@ static void status_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sizeof(struct toe_conn_status), (size_t)128);
 }
 
+/*
+ * A status block whose figures TCP cannot hold (a cwnd past an int) is
+ * the device's error: the host's own figures are kept, and the
+ * sequence numbers, which the host checks against its own, still count.
+ */
+static void status_figures_out_of_range_are_not_taken(struct kunit *test)
+{
+	struct toe_conn_status st;
+	struct toe_failover_facts f;
+	struct toe_tcb tcb;
+
+	toe_fo_setup(&tcb, &f, &st);
+	st.snd_cwnd = cpu_to_le32(0x80000000u);
+	f.status = &st;
+	KUNIT_ASSERT_EQ(test, toe_failover_tcb(&tcb, &f), 0);
+	KUNIT_EXPECT_EQ(test, tcb.snd_cwnd, 10u);
+	KUNIT_EXPECT_EQ(test, tcb.srtt_us, 5000u);
+	KUNIT_EXPECT_EQ(test, tcb.max_window, 1000u);
+	KUNIT_EXPECT_TRUE(test, toe_tcb_figures_ok(&tcb));
+	KUNIT_EXPECT_EQ(test, tcb.snd_una, 0xfffff000u + 4096);
+	KUNIT_EXPECT_EQ(test, tcb.rcv_nxt, 21000u);
+}
+
 static struct kunit_case toe_failover_test_cases[] = {
 	KUNIT_CASE(status_figures_and_placed_data_win),
+	KUNIT_CASE(status_figures_out_of_range_are_not_taken),
 	KUNIT_CASE(peer_fin_comes_home_as_close_wait),
 	KUNIT_CASE(without_status_the_host_alone_decides),
 	KUNIT_CASE(status_past_the_send_data_is_ignored),

@@ -39,8 +39,13 @@ enum toe_fake_answer {
  * @calls: how often each operation was asked for
  * @resets: resets asked for (a timeout, or the core's ops->reset)
  * @next_id: the connection id the next DIVERT gives
+ * @handle: the host handle of the last DIVERT
+ * @conn_id: ... and the id it was given
  * @state: the state OFFLOAD was given, which UPLOAD gives back
  * @write_seq: the application's last SEND
+ * @corrupt: for a hostile UPLOAD, how the state given back is changed
+ *	(called with @corrupt_arg); none: snd_una past what was written
+ * @corrupt_arg: passed to @corrupt
  * @reset_work: the reset: lets waiters go, then calls lost_state
  * @waiters_released: completed by the reset, as toe_cmd_reset() does
  */
@@ -53,8 +58,12 @@ struct toe_fake {
 	u32 calls[TOE_FAKE_NUM_OPS];
 	u32 resets;
 	u32 next_id;
+	u64 handle;
+	u32 conn_id;
 	struct toe_conn_state state;
 	u32 write_seq;
+	void (*corrupt)(struct toe_conn_state *cs, const void *arg);
+	const void *corrupt_arg;
 	struct work_struct reset_work;
 	struct completion waiters_released;
 };
@@ -62,5 +71,6 @@ struct toe_fake {
 /* An ERR_PTR() if it cannot be had. */
 struct toe_fake *toe_fake_create(u32 capacity);
 void toe_fake_destroy(struct toe_fake *f);
+void toe_fake_event(struct toe_fake *f, u16 type, u32 status, u32 value);
 
 #endif /* _TOE_FAKEDEV_H */

@@ -85,8 +85,11 @@ static int toe_fake_divert(struct toe_priv *priv, u64 handle,
 	struct toe_fake *f = toe_fake_of(priv);
 	int err = toe_fake_answer(f, TOE_FAKE_DIVERT);
 
-	if (!err)
-		*conn_id = f->next_id++;
+	if (!err) {
+		f->handle = handle;
+		f->conn_id = f->next_id++;
+		*conn_id = f->conn_id;
+	}
 	return err;
 }
 
@@ -124,7 +127,9 @@ static int toe_fake_upload(struct toe_priv *priv, u32 conn_id, u64 handle,
 	*cs = f->state;
 	/* Written to the ring, never sent: snd_nxt stays. */
 	cs->write_seq = cpu_to_le32(f->write_seq);
-	if (toe_fake_hostile(f, TOE_FAKE_UPLOAD))
+	if (toe_fake_hostile(f, TOE_FAKE_UPLOAD) && f->corrupt)
+		f->corrupt(cs, f->corrupt_arg);
+	else if (toe_fake_hostile(f, TOE_FAKE_UPLOAD))
 		/* Acknowledged past what the host ever wrote. */
 		cs->snd_una = cpu_to_le32(f->write_seq + 4096);
 	return 0;
@@ -184,6 +189,23 @@ static const struct toe_conn_ops toe_fake_ops = {
 	.drain_rx = toe_fake_drain_rx,
 	.reset = toe_fake_reset,
 };
+
+/**
+ * toe_fake_event() - the device reports on the last connection diverted.
+ * @f: the fake
+ * @type: TOE_EVT_*
+ * @status: TOE_STS_*
+ * @value: the event's value
+ *
+ * As the driver's event thread delivers it: under rcu_read_lock().
+ */
+void toe_fake_event(struct toe_fake *f, u16 type, u32 status, u32 value)
+{
+	rcu_read_lock();
+	f->priv->core->conn_event(f->priv, type, f->handle, f->conn_id, status,
+				  0, value);
+	rcu_read_unlock();
+}
 
 /**
  * toe_fake_create() - a fake device holding @capacity connections.

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <asm/unaligned.h>
 
 #include "toe_fakedev.h"
 #include "toe_kunit.h"
@@ -240,14 +241,13 @@ static void offload_fails_in_turn(struct kunit *test)
 }
 
 /*
- * A connection on the NIC, with data written there: an upload whose step
- * fails still ends with it on the host and every byte delivered. A
- * device that refuses or lies is reset, and the connection comes home
- * from host state.
+ * Move the connection, write to it on the NIC, and bring it home with the
+ * fake answering as @fail and @answer say: it must end on the host with
+ * every byte, after @resets device resets.
  */
-static void upload_fails_in_turn(struct kunit *test)
+static void toe_move_upload_case(struct kunit *test, u32 fail,
+				 enum toe_fake_answer answer, u32 resets)
 {
-	const struct toe_move_fault *fault = test->param_value;
 	struct toe_move_ctx *c = test->priv;
 	struct toe_sock *ts;
 
@@ -261,17 +261,169 @@ static void upload_fails_in_turn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->fake->write_seq,
 			READ_ONCE(ts->write_seq));
 
-	c->fake->fail = fault->fail;
-	c->fake->answer = fault->answer;
+	c->fake->fail = fail;
+	c->fake->answer = answer;
 	KUNIT_EXPECT_EQ(test, toe_move_upload(c), 0);
 	toe_move_expect_home(test);
-	KUNIT_EXPECT_EQ(test, c->fake->resets, fault->resets);
+	KUNIT_EXPECT_EQ(test, c->fake->resets, resets);
 	KUNIT_EXPECT_EQ(test, ts->info.uploads, 1);
 	KUNIT_EXPECT_EQ(test, ts->info.last_upload_reason,
-			fault->resets ? TOE_UPLOAD_WHY_RESET :
-					TOE_UPLOAD_WHY_USER);
+			resets ? TOE_UPLOAD_WHY_RESET : TOE_UPLOAD_WHY_USER);
 	c->fake->fail = 0;
 	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
+}
+
+/*
+ * An upload whose step fails still ends with the connection on the host
+ * and every byte delivered. A device that refuses or lies is reset, and
+ * the connection comes home from host state.
+ */
+static void upload_fails_in_turn(struct kunit *test)
+{
+	const struct toe_move_fault *fault = test->param_value;
+
+	toe_move_upload_case(test, fault->fail, fault->answer, fault->resets);
+}
+
+/*
+ * One field of the state UPLOAD gives back, out of range: set to @value,
+ * or (@relative) to the field at @from plus @value, modulo its width.
+ */
+struct toe_poke {
+	const char *name;
+	size_t off;
+	size_t width;
+	bool relative;
+	size_t from;
+	u32 value;
+};
+
+#define TOE_POKE(n, f, v)						\
+	{ n, offsetof(struct toe_conn_state, f),			\
+	  sizeof_field(struct toe_conn_state, f), false, 0, v }
+#define TOE_POKE_REL(n, f, base, d)					\
+	{ n, offsetof(struct toe_conn_state, f),			\
+	  sizeof_field(struct toe_conn_state, f), true,			\
+	  offsetof(struct toe_conn_state, base), d }
+
+static const struct toe_poke toe_pokes[] = {
+	TOE_POKE_REL("snd_una past what was written", snd_una, write_seq,
+		     4096),
+	TOE_POKE_REL("snd_una behind what was acknowledged", snd_una,
+		     snd_una, -1),
+	TOE_POKE_REL("snd_nxt behind snd_una", snd_nxt, snd_una, -1),
+	TOE_POKE_REL("snd_nxt past what was written", snd_nxt, write_seq, 1),
+	TOE_POKE_REL("write_seq not the host's", write_seq, write_seq, 100),
+	TOE_POKE_REL("rcv_nxt behind what was placed", rcv_nxt, rcv_nxt, -1),
+	TOE_POKE_REL("rcv_nxt past the receive ring", rcv_nxt, rcv_nxt,
+		     16 << 20),
+	TOE_POKE_REL("rcv_wup past rcv_nxt", rcv_wup, rcv_nxt, 1),
+	TOE_POKE_REL("another remote port", remote_port, remote_port, 1),
+	TOE_POKE("another local port", local_port, 0),
+	TOE_POKE("family 5", family, 5),
+	TOE_POKE("state SYN_SENT", state, TCP_SYN_SENT),
+	TOE_POKE("window scale 15", snd_wscale, 15),
+	TOE_POKE("send window past its scale", snd_wnd, U32_MAX),
+	TOE_POKE("receive window past its scale", rcv_wnd, U32_MAX),
+	TOE_POKE("RTT of an hour", srtt_us, 3600U * USEC_PER_SEC),
+	TOE_POKE("RTT variance past the ceiling", rttvar_us, U32_MAX),
+	TOE_POKE("RTO past the ceiling", rto_us, U32_MAX),
+	TOE_POKE("cwnd past an int", snd_cwnd, 0x80000000u),
+	TOE_POKE("ssthresh past an int", snd_ssthresh, 0x80000000u),
+	TOE_POKE("version 99", version, 99),
+	TOE_POKE("size 1", size, 1),
+};
+
+static u32 toe_poke_get(const u8 *p, size_t width)
+{
+	if (width == 1)
+		return *p;
+	if (width == 2)
+		return get_unaligned_le16(p);
+	return get_unaligned_le32(p);
+}
+
+static void toe_poke_set(u8 *p, size_t width, u32 v)
+{
+	if (width == 1)
+		*p = v;
+	else if (width == 2)
+		put_unaligned_le16(v, p);
+	else
+		put_unaligned_le32(v, p);
+}
+
+static void toe_poke_apply(struct toe_conn_state *cs, const void *arg)
+{
+	const struct toe_poke *k = arg;
+	u8 *base = (u8 *)cs;
+	u32 v = k->value;
+
+	/* Ports are big-endian on the wire; any change is another port. */
+	if (k->relative)
+		v += toe_poke_get(base + k->from, k->width);
+	toe_poke_set(base + k->off, k->width, v);
+}
+
+static void toe_poke_desc(const struct toe_poke *k, char *desc)
+{
+	strscpy(desc, k->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toe_poke, toe_pokes, toe_poke_desc);
+
+/*
+ * UPLOAD answers with one field of the state out of range: the device is
+ * reset, and the connection comes home from host state, intact. Nothing
+ * reads past a ring (KASAN in the debug flavour).
+ */
+static void upload_state_out_of_range(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+
+	c->fake->corrupt = toe_poke_apply;
+	c->fake->corrupt_arg = test->param_value;
+	toe_move_upload_case(test, BIT(TOE_FAKE_UPLOAD), TOE_FAKE_HOSTILE, 1);
+}
+
+/* A SOL_TCP option, as the application sets it (the ULP's setsockopt). */
+static int toe_move_tcp_opt(struct socket *sock, int optname, int val)
+{
+	return sock->ops->setsockopt(sock, SOL_TCP, optname,
+				     KERNEL_SOCKPTR(&val), sizeof(val));
+}
+
+/*
+ * Once the device has closed a connection (the peer reset it), it gives
+ * the slot to the next DIVERT: the host sends nothing more about it,
+ * neither the credit of what the application reads, nor options.
+ */
+static void closed_connection_gets_no_command(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct socket *sock;
+	u32 opts, freed;
+	char b[64];
+
+	toe_move_prepare(test);
+	sock = c->pair.client;
+	KUNIT_ASSERT_EQ(test, toe_move_offload(c), 0);
+	/* On the NIC, an option goes to the device. */
+	KUNIT_EXPECT_EQ(test, toe_move_tcp_opt(sock, TCP_NODELAY, 1), 0);
+	opts = c->fake->calls[TOE_FAKE_SET_OPTS];
+	KUNIT_EXPECT_EQ(test, opts, 1u);
+
+	toe_fake_event(c->fake, TOE_EVT_CLOSED, TOE_STS_RESET, 0);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(toe_sk(sock->sk)->closed));
+	freed = c->fake->calls[TOE_FAKE_RECV_FREED];
+	/* What the ULP held from before the move is still read... */
+	KUNIT_EXPECT_EQ(test, toe_kunit_recv(sock, b, sizeof(b), MSG_DONTWAIT),
+			(int)sizeof(b));
+	sock_set_keepalive(sock->sk);
+	KUNIT_EXPECT_EQ(test, toe_move_tcp_opt(sock, TCP_KEEPIDLE, 30), 0);
+	/* ... and nothing goes to a slot that may be another's. */
+	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_RECV_FREED], freed);
+	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_SET_OPTS], opts);
 }
 
 static int toe_move_init(struct kunit *test)
@@ -308,6 +460,8 @@ static void toe_move_exit(struct kunit *test)
 static struct kunit_case toe_move_test_cases[] = {
 	KUNIT_CASE_PARAM(offload_fails_in_turn, toe_offload_fault_gen_params),
 	KUNIT_CASE_PARAM(upload_fails_in_turn, toe_upload_fault_gen_params),
+	KUNIT_CASE_PARAM(upload_state_out_of_range, toe_poke_gen_params),
+	KUNIT_CASE(closed_connection_gets_no_command),
 	{}
 };
 

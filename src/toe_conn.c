@@ -65,7 +65,8 @@ void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
  * the tcp_sock as the kernel's TCP would use them.
  *
  * Context: process, socket lock held; sleeps (a device command).
- * Return: 0, or the device's errno.
+ * Return: 0 (also when the device has closed the connection, which it
+ * no longer knows), or the device's errno.
  */
 int toe_set_opts(struct sock *sk, bool keepalive)
 {
@@ -77,6 +78,9 @@ int toe_set_opts(struct sock *sk, bool keepalive)
 	int err;
 
 	sock_owned_by_me(sk);
+	/* Closed, the device forgot the slot: it may be another's now. */
+	if (READ_ONCE(ts->closed))
+		return 0;
 	if (tp->nonagle & TCP_NAGLE_OFF)
 		arg |= TOE_OPTS_NODELAY;
 	if (keepalive)

@@ -73,13 +73,17 @@ static bool toe_send_ready(struct sock *sk, struct toe_sock *ts)
 /*
  * Tell the device about the data path without waiting for its answer, so
  * the socket lock is held only briefly: the application wrote up to @arg,
- * or (@freed) read @arg bytes of the receive ring.
+ * or (@freed) read @arg bytes of the receive ring. Nothing once the
+ * device has closed the connection.
  */
 static int toe_sock_tell(struct toe_sock *ts, bool freed, u32 arg)
 {
 	struct toe_priv *priv = ts->priv;
 	int err;
 
+	/* Closed, the device forgot the slot: it may be another's now. */
+	if (READ_ONCE(ts->closed))
+		return 0;
 	if (freed)
 		err = priv->ops->recv_freed(priv, ts->conn_id, ts->handle, arg);
 	else

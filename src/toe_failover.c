@@ -93,6 +93,9 @@ int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f)
 	tcb->num_sacks = 0;
 
 	if (st) {
+		/* Figures out of range are the device's: keep the host's. */
+		struct toe_tcb own = *tcb;
+
 		tcb->snd_wnd = le32_to_cpu(st->snd_wnd);
 		tcb->max_window = max(tcb->max_window, tcb->snd_wnd);
 		tcb->srtt_us = le32_to_cpu(st->srtt_us);
@@ -101,6 +104,8 @@ int toe_failover_tcb(struct toe_tcb *tcb, const struct toe_failover_facts *f)
 		tcb->snd_cwnd = le32_to_cpu(st->snd_cwnd);
 		tcb->snd_ssthresh = le32_to_cpu(st->snd_ssthresh);
 		tcb->ca_state = st->ca_state;
+		if (!toe_tcb_figures_ok(tcb))
+			*tcb = own;
 	}
 	if (tcb->flags & TOE_CS_TSTAMP_OK) {
 		if (st && (le32_to_cpu(st->flags) & TOE_ST_TS_OK) &&

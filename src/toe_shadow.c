@@ -95,14 +95,20 @@ static void toe_shadow_apply(struct sock *sk, struct toe_sock *ts)
 	/* The application's place: what the ULP holds comes before @rcv. */
 	WRITE_ONCE(tp->copied_seq, READ_ONCE(ts->copied) -
 		   (READ_ONCE(ts->pre_len) - ts->pre_off));
-	tp->snd_wnd = le32_to_cpu(st.snd_wnd);
-	tp->rcv_wnd = le32_to_cpu(st.rcv_wnd);
-	tp->srtt_us = le32_to_cpu(st.srtt_us) << 3;
-	tp->mdev_us = le32_to_cpu(st.rttvar_us) << 2;
+	/*
+	 * The figures as the device says, within what TCP can hold: a
+	 * failover restores from them (toe_tcb_figures_ok()).
+	 */
+	tp->snd_wnd = min(le32_to_cpu(st.snd_wnd), TOE_TCB_MAX_WND);
+	tp->rcv_wnd = min(le32_to_cpu(st.rcv_wnd), TOE_TCB_MAX_WND);
+	tp->srtt_us = min(le32_to_cpu(st.srtt_us), TOE_TCB_MAX_US) << 3;
+	tp->mdev_us = min(le32_to_cpu(st.rttvar_us), TOE_TCB_MAX_US) << 2;
 	tp->rttvar_us = tp->mdev_us;
-	icsk->icsk_rto = usecs_to_jiffies(le32_to_cpu(st.rto_us));
-	tcp_snd_cwnd_set(tp, max_t(u32, le32_to_cpu(st.snd_cwnd), 1));
-	tp->snd_ssthresh = le32_to_cpu(st.snd_ssthresh);
+	icsk->icsk_rto = usecs_to_jiffies(min(le32_to_cpu(st.rto_us),
+					      TOE_TCB_MAX_US));
+	tcp_snd_cwnd_set(tp, clamp_t(u32, le32_to_cpu(st.snd_cwnd), 1,
+				     INT_MAX));
+	tp->snd_ssthresh = min_t(u32, le32_to_cpu(st.snd_ssthresh), INT_MAX);
 	icsk->icsk_ca_state = st.ca_state;
 	tp->packets_out = DIV_ROUND_UP(nxt - una, mss);
 	tp->retrans_out = le32_to_cpu(st.retrans_out);

@@ -5,6 +5,8 @@
  * layout (struct toe_conn_state).
  */
 #include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
@@ -147,3 +149,33 @@ int toe_conn_state_decode(const struct toe_conn_state *cs,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toe_conn_state_decode);
+
+/**
+ * toe_tcb_figures_ok() - figures the kernel's TCP can go on from.
+ * @tcb: a state from the device, decoded
+ *
+ * The window scales at most 14 (RFC 7323) and each window within what
+ * its scale can say; the RTT, its variance and the RTO at most
+ * TOE_TCB_MAX_US; cwnd and ssthresh within an int (the kernel's
+ * tcp_snd_cwnd_set() warns past it).
+ *
+ * Context: any.
+ * Return: true if every figure is in range.
+ */
+bool toe_tcb_figures_ok(const struct toe_tcb *tcb)
+{
+	u32 snd_max, rcv_max;
+
+	if (tcb->snd_wscale > TOE_TCB_MAX_WSCALE ||
+	    tcb->rcv_wscale > TOE_TCB_MAX_WSCALE)
+		return false;
+	snd_max = (u32)U16_MAX << tcb->snd_wscale;
+	rcv_max = (u32)U16_MAX << tcb->rcv_wscale;
+	return tcb->snd_wnd <= snd_max && tcb->max_window <= snd_max &&
+	       tcb->rcv_wnd <= rcv_max &&
+	       tcb->srtt_us <= TOE_TCB_MAX_US &&
+	       tcb->rttvar_us <= TOE_TCB_MAX_US &&
+	       tcb->rto_us <= TOE_TCB_MAX_US &&
+	       tcb->snd_cwnd <= INT_MAX && tcb->snd_ssthresh <= INT_MAX;
+}
+EXPORT_SYMBOL_IF_KUNIT(toe_tcb_figures_ok);

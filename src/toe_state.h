@@ -6,6 +6,8 @@
 #ifndef _TOE_STATE_H
 #define _TOE_STATE_H
 
+#include <linux/limits.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 #include "toe_hw.h"
@@ -61,9 +63,20 @@ struct toe_tcb {
 	u8 num_sacks;
 };
 
+/*
+ * The largest RTT, RTT variance or RTO a state may give: twice TCP's
+ * 120 s ceiling on the RTO, and small enough that the kernel's fixed
+ * point forms (srtt_us << 3) fit 32 bits.
+ */
+#define TOE_TCB_MAX_US		(240U * USEC_PER_SEC)
+/* RFC 7323: a window shift is at most 14, so a window at most this. */
+#define TOE_TCB_MAX_WSCALE	14
+#define TOE_TCB_MAX_WND		((u32)U16_MAX << TOE_TCB_MAX_WSCALE)
+
 void toe_conn_state_encode(const struct toe_tcb *tcb,
 			   struct toe_conn_state *cs);
 int toe_conn_state_decode(const struct toe_conn_state *cs,
 			  struct toe_tcb *tcb);
+bool toe_tcb_figures_ok(const struct toe_tcb *tcb);
 
 #endif /* _TOE_STATE_H */

@@ -15,26 +15,60 @@
 #include "toe_sock.h"
 #include "toe_trace.h"
 
+/* The fields that name the connection and its options, which never change. */
+static bool toe_same_connection(const struct toe_tcb *a,
+				const struct toe_tcb *b)
+{
+	const u32 opts = TOE_CS_SACK_OK | TOE_CS_TSTAMP_OK | TOE_CS_WSCALE_OK;
+
+	return a->family == b->family &&
+	       !memcmp(a->local_addr, b->local_addr, sizeof(a->local_addr)) &&
+	       !memcmp(a->remote_addr, b->remote_addr, sizeof(a->remote_addr)) &&
+	       a->local_port == b->local_port &&
+	       a->remote_port == b->remote_port &&
+	       a->snd_wscale == b->snd_wscale &&
+	       a->rcv_wscale == b->rcv_wscale &&
+	       (a->flags & opts) == (b->flags & opts);
+}
+
 /*
- * Whether @tcb is the connection moved on from what the host holds: the
- * send data it names is in the send ring, the data it received in the
- * receive ring. Logs what does not follow on.
+ * Whether @tcb is this connection moved on from what the host holds: the
+ * same connection; send data acknowledged and sent within what the host
+ * wrote and has not freed (the send ring); received data not less than
+ * the device reported placed, and within the receive ring; figures the
+ * kernel can run with. Logs what does not follow on.
  */
-static bool toe_state_follows_on(struct toe_sock *ts,
+static bool toe_state_follows_on(struct sock *sk, struct toe_sock *ts,
 				 const struct toe_tcb *tcb)
 {
-	if ((tcb->state == TCP_ESTABLISHED ||
-	     tcb->state == TCP_CLOSE_WAIT) &&
-	    !after(tcb->snd_una, tcb->write_seq) &&
-	    tcb->write_seq == ts->write_seq &&
-	    !before(tcb->snd_una, ts->snd.base) &&
-	    tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied <=
-	    ts->rcv.size)
+	u32 fin = tcb->state == TCP_CLOSE_WAIT;
+	struct toe_tcb now;
+	const char *what;
+
+	toe_tcb_capture(sk, &now);
+	if (tcb->state != TCP_ESTABLISHED && tcb->state != TCP_CLOSE_WAIT)
+		what = "state";
+	else if (!toe_same_connection(tcb, &now))
+		what = "connection";
+	else if (tcb->write_seq != ts->write_seq ||
+		 before(tcb->snd_una, READ_ONCE(ts->snd_una)) ||
+		 after(tcb->snd_una, tcb->write_seq) ||
+		 before(tcb->snd_nxt, tcb->snd_una) ||
+		 after(tcb->snd_nxt, tcb->write_seq))
+		what = "send sequence";
+	else if (before(tcb->rcv_nxt - fin, READ_ONCE(ts->rcv_end)) ||
+		 tcb->rcv_nxt - fin - ts->copied > ts->rcv.size ||
+		 after(tcb->rcv_wup, tcb->rcv_nxt))
+		what = "receive sequence";
+	else if (!toe_tcb_figures_ok(tcb))
+		what = "figures";
+	else
 		return true;
 	netdev_warn(ts->priv->netdev,
-		    "conn %u: the state given back does not follow on: state %u snd_una %u write_seq %u (host %u, ring base %u) rcv_nxt %u (read to %u, ring %u)\n",
-		    ts->conn_id, tcb->state, tcb->snd_una, tcb->write_seq,
-		    ts->write_seq, ts->snd.base, tcb->rcv_nxt, ts->copied,
+		    "conn %u: the state given back does not follow on (%s): state %u snd_una %u snd_nxt %u write_seq %u (host %u, acked %u) rcv_nxt %u (placed %u, read to %u, ring %u)\n",
+		    ts->conn_id, what, tcb->state, tcb->snd_una, tcb->snd_nxt,
+		    tcb->write_seq, ts->write_seq, READ_ONCE(ts->snd_una),
+		    tcb->rcv_nxt, READ_ONCE(ts->rcv_end), ts->copied,
 		    ts->rcv.size);
 	return false;
 }
@@ -64,7 +98,7 @@ int toe_sock_come_home(struct sock *sk, struct toe_sock *ts,
 	u8 *pre;
 	int err;
 
-	if (!toe_state_follows_on(ts, tcb))
+	if (!toe_state_follows_on(sk, ts, tcb))
 		return -EPROTO;
 
 	unread = tcb->rcv_nxt - (tcb->state == TCP_CLOSE_WAIT) - ts->copied;
@@ -169,7 +203,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 				sizeof(*cs));
 	if (!err) {
 		err = toe_conn_state_decode(cs, &tcb);
-		if (!err && !toe_state_follows_on(ts, &tcb))
+		if (!err && !toe_state_follows_on(sk, ts, &tcb))
 			err = -EPROTO;
 		trace_toe_upload(ts->conn_id, why, &tcb, err);
 		if (err) {
