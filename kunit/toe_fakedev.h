@@ -71,6 +71,7 @@ struct toe_fake {
 /* An ERR_PTR() if it cannot be had. */
 struct toe_fake *toe_fake_create(u32 capacity);
 void toe_fake_destroy(struct toe_fake *f);
-void toe_fake_event(struct toe_fake *f, u16 type, u32 status, u32 value);
+void toe_fake_event(struct toe_fake *f, u64 handle, u32 conn_id, u16 type,
+		    u32 status, u16 reason, u32 value);
 
 #endif /* _TOE_FAKEDEV_H */

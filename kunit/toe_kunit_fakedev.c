@@ -191,19 +191,23 @@ static const struct toe_conn_ops toe_fake_ops = {
 };
 
 /**
- * toe_fake_event() - the device reports on the last connection diverted.
+ * toe_fake_event() - the device reports on a connection.
  * @f: the fake
+ * @handle: the host handle it names (toe_fake.handle: the last diverted)
+ * @conn_id: ... and the slot
  * @type: TOE_EVT_*
  * @status: TOE_STS_*
+ * @reason: TOE_UPLOAD_* of an UPLOAD_REQ
  * @value: the event's value
  *
  * As the driver's event thread delivers it: under rcu_read_lock().
  */
-void toe_fake_event(struct toe_fake *f, u16 type, u32 status, u32 value)
+void toe_fake_event(struct toe_fake *f, u64 handle, u32 conn_id, u16 type,
+		    u32 status, u16 reason, u32 value)
 {
 	rcu_read_lock();
-	f->priv->core->conn_event(f->priv, type, f->handle, f->conn_id, status,
-				  0, value);
+	f->priv->core->conn_event(f->priv, type, handle, conn_id, status,
+				  reason, value);
 	rcu_read_unlock();
 }
 

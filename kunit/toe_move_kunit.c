@@ -413,7 +413,8 @@ static void closed_connection_gets_no_command(struct kunit *test)
 	opts = c->fake->calls[TOE_FAKE_SET_OPTS];
 	KUNIT_EXPECT_EQ(test, opts, 1u);
 
-	toe_fake_event(c->fake, TOE_EVT_CLOSED, TOE_STS_RESET, 0);
+	toe_fake_event(c->fake, c->fake->handle, c->fake->conn_id,
+		       TOE_EVT_CLOSED, TOE_STS_RESET, 0, 0);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(toe_sk(sock->sk)->closed));
 	freed = c->fake->calls[TOE_FAKE_RECV_FREED];
 	/* What the ULP held from before the move is still read... */
@@ -424,6 +425,129 @@ static void closed_connection_gets_no_command(struct kunit *test)
 	/* ... and nothing goes to a slot that may be another's. */
 	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_RECV_FREED], freed);
 	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_SET_OPTS], opts);
+}
+
+/* An event that does not fit what the host knows of the connection. */
+enum toe_bad_event {
+	TOE_BAD_OTHER_SLOT,
+	TOE_BAD_OTHER_HANDLE,
+	TOE_BAD_WIDE_HANDLE,
+	TOE_BAD_ACKED_UNWRITTEN,
+	TOE_BAD_ACKED_BACK,
+	TOE_BAD_RECV_PAST_RING,
+	TOE_BAD_RECV_BACK,
+	TOE_BAD_TYPE,
+	TOE_BAD_NO_REASON,
+	TOE_BAD_REASON,
+};
+
+struct toe_bad_event_case {
+	const char *name;
+	enum toe_bad_event what;
+};
+
+static const struct toe_bad_event_case toe_bad_events[] = {
+	{ "ACKED for another slot", TOE_BAD_OTHER_SLOT },
+	{ "ACKED for an unknown handle", TOE_BAD_OTHER_HANDLE },
+	{ "ACKED for a handle past 32 bits", TOE_BAD_WIDE_HANDLE },
+	{ "ACKED past what was written", TOE_BAD_ACKED_UNWRITTEN },
+	{ "ACKED behind what was acknowledged", TOE_BAD_ACKED_BACK },
+	{ "RECV past the receive ring", TOE_BAD_RECV_PAST_RING },
+	{ "RECV behind what was placed", TOE_BAD_RECV_BACK },
+	{ "an unknown event type", TOE_BAD_TYPE },
+	{ "UPLOAD_REQ with no reason", TOE_BAD_NO_REASON },
+	{ "UPLOAD_REQ with an unknown reason", TOE_BAD_REASON },
+};
+
+static void toe_bad_event_desc(const struct toe_bad_event_case *e,
+			       char *desc)
+{
+	strscpy(desc, e->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toe_bad_event, toe_bad_events, toe_bad_event_desc);
+
+static void toe_send_bad_event(struct toe_move_ctx *c, struct toe_sock *ts,
+			       enum toe_bad_event what)
+{
+	struct toe_fake *f = c->fake;
+	u64 handle = f->handle;
+	u32 id = f->conn_id, value = READ_ONCE(ts->write_seq);
+	u16 type = TOE_EVT_ACKED, reason = 0;
+
+	switch (what) {
+	case TOE_BAD_OTHER_SLOT:
+		id++;
+		break;
+	case TOE_BAD_OTHER_HANDLE:
+		handle++;
+		break;
+	case TOE_BAD_WIDE_HANDLE:
+		handle |= 1ULL << 40;
+		break;
+	case TOE_BAD_ACKED_UNWRITTEN:
+		value++;
+		break;
+	case TOE_BAD_ACKED_BACK:
+		value = READ_ONCE(ts->snd_una) - 1;
+		break;
+	case TOE_BAD_RECV_PAST_RING:
+		type = TOE_EVT_RECV;
+		value = ts->copied + ts->rcv.size + 1;
+		break;
+	case TOE_BAD_RECV_BACK:
+		type = TOE_EVT_RECV;
+		value = READ_ONCE(ts->rcv_end) - 1;
+		break;
+	case TOE_BAD_TYPE:
+		type = 0x7777;
+		break;
+	case TOE_BAD_NO_REASON:
+		type = TOE_EVT_UPLOAD_REQ;
+		break;
+	case TOE_BAD_REASON:
+		type = TOE_EVT_UPLOAD_REQ;
+		reason = 200;
+		break;
+	}
+	toe_fake_event(f, handle, id, type, 0, reason, value);
+}
+
+/*
+ * An event with a stale or foreign id, or a value the connection cannot
+ * have, is counted and dropped: nothing of the connection moves, no
+ * upload is asked, and it goes on, and comes home, intact. After it came
+ * home, an event with its old handle and slot is dropped the same way.
+ */
+static void event_out_of_place_is_dropped(struct kunit *test)
+{
+	const struct toe_bad_event_case *e = test->param_value;
+	struct toe_move_ctx *c = test->priv;
+	atomic64_t *bad = &c->fake->priv->stats.evt_bad;
+	u32 una, rcv_end;
+	struct toe_sock *ts;
+	s64 before;
+
+	toe_move_prepare(test);
+	ts = toe_sk(c->pair.client->sk);
+	KUNIT_ASSERT_EQ(test, toe_move_offload(c), 0);
+	una = READ_ONCE(ts->snd_una);
+	rcv_end = READ_ONCE(ts->rcv_end);
+	before = atomic64_read(bad);
+	toe_send_bad_event(c, ts, e->what);
+	KUNIT_EXPECT_EQ(test, atomic64_read(bad), before + 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(ts->snd_una), una);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(ts->rcv_end), rcv_end);
+	KUNIT_EXPECT_EQ(test, ts->upload_why, TOE_UPLOAD_WHY_NONE);
+	KUNIT_EXPECT_EQ(test, ts->where, TOE_WHERE_NIC);
+
+	KUNIT_EXPECT_EQ(test, toe_move_upload(c), 0);
+	toe_move_expect_home(test);
+	before = atomic64_read(bad);
+	toe_fake_event(c->fake, c->fake->handle, c->fake->conn_id,
+		       TOE_EVT_ACKED, 0, 0, READ_ONCE(ts->write_seq));
+	KUNIT_EXPECT_EQ(test, atomic64_read(bad), before + 1);
+	toe_move_expect_intact(test, 0);
 }
 
 static int toe_move_init(struct kunit *test)
@@ -462,6 +586,8 @@ static struct kunit_case toe_move_test_cases[] = {
 	KUNIT_CASE_PARAM(upload_fails_in_turn, toe_upload_fault_gen_params),
 	KUNIT_CASE_PARAM(upload_state_out_of_range, toe_poke_gen_params),
 	KUNIT_CASE(closed_connection_gets_no_command),
+	KUNIT_CASE_PARAM(event_out_of_place_is_dropped,
+			 toe_bad_event_gen_params),
 	{}
 };
 

@@ -313,6 +313,7 @@ struct toe_priv {
 	 * looks them up under RCU.
 	 */
 	struct xarray conns;
+	u32 next_handle;		/* xa_alloc_cyclic()'s, under its lock */
 	/*
 	 * Connections on the NIC or on their way there: a slot is taken
 	 * before DIVERT and given back when the device lets go (atomic).

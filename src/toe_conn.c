@@ -130,6 +130,7 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 {
 	struct toe_sock *ts;
 	__poll_t wake = 0;
+	struct sock *sk;
 	bool ok = true;
 
 	rcu_read_lock();
@@ -139,6 +140,22 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		atomic64_inc(&priv->stats.evt_bad);
 		toe_warn_rl(priv, "event %#x for unknown connection %u/%llu\n",
 			    type, conn_id, handle);
+		return;
+	}
+	/*
+	 * The context outlives this RCU section (kfree_rcu()), its socket
+	 * need not: a device may report after UPLOAD's answer, while the
+	 * socket closes. TCP sockets are SLAB_TYPESAFE_BY_RCU, so hold it
+	 * if it is still alive, and still this context's.
+	 */
+	sk = ts->sk;
+	if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
+		rcu_read_unlock();
+		return;
+	}
+	if (rcu_access_pointer(inet_csk(sk)->icsk_ulp_data) != ts) {
+		rcu_read_unlock();
+		sock_put(sk);
 		return;
 	}
 	/*
@@ -202,8 +219,9 @@ void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		   type == TOE_EVT_STATE))
 		toe_shadow_event(ts);
 	if (wake)
-		toe_sock_wake(ts->sk, wake);
+		toe_sock_wake(sk, wake);
 	rcu_read_unlock();
+	sock_put(sk);
 	if (!ok) {
 		atomic64_inc(&priv->stats.evt_bad);
 		toe_warn_rl(priv, "event %#x value %u refused for conn %u\n",

@@ -521,9 +521,13 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	ts->priv = priv;
 	ts->cmd_buf = dma_alloc_coherent(priv->dma_dev, PAGE_SIZE,
 					 &ts->cmd_dma, GFP_KERNEL);
-	err = xa_alloc(&priv->conns, &ts->handle, ts, xa_limit_31b,
-		       GFP_KERNEL);
-	if (err) {
+	/*
+	 * Handles go round 2^31 before one is used again: no late event or
+	 * answer about a connection reaches the next one.
+	 */
+	err = xa_alloc_cyclic(&priv->conns, &ts->handle, ts, xa_limit_31b,
+			      &priv->next_handle, GFP_KERNEL);
+	if (err < 0) {
 		ts->handle = U32_MAX;	/* xa_erase() of it does nothing */
 		goto err_free;
 	}
