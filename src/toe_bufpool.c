@@ -32,8 +32,8 @@ int toe_buf_alloc(struct toe_priv *priv, struct toe_buf *b, u32 base,
 {
 	struct toe_ring_free *f;
 
-	b->size = max_t(u32, TOE_SOCK_BUF_MIN,
-			roundup_pow_of_two(min(need, TOE_SOCK_BUF_MAX)));
+	b->size = roundup_pow_of_two(clamp_t(u32, need, TOE_SOCK_BUF_MIN,
+					     TOE_SOCK_BUF_MAX));
 	b->base = base;
 	b->data = NULL;
 	mutex_lock(&priv->ring_lock);

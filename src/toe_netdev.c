@@ -592,7 +592,10 @@ int toe_l2_drain_rx(struct toe_priv *priv, unsigned long timeout)
 	u32 head = toe_rd(priv, TOE_REG_RING(TOE_RING_L2_RX, TOE_RING_HEAD));
 	unsigned long end = jiffies + timeout;
 
+	/* The softirq it raises runs at the enable, not at some later tick. */
+	local_bh_disable();
 	napi_schedule(&priv->napi);
+	local_bh_enable();
 	while ((s32)(READ_ONCE(priv->rx.clean) - head) < 0 ||
 	       test_bit(NAPI_STATE_SCHED, &priv->napi.state)) {
 		if (time_after(jiffies, end))

@@ -71,6 +71,8 @@ static struct sock *toe_nl_lookup(struct genl_info *info)
 	lport = htons(nla_get_u16(tb[TOE_NL_A_LOCAL_PORT]));
 	rport = htons(nla_get_u16(tb[TOE_NL_A_REMOTE_PORT]));
 	hinfo = net->ipv4.tcp_death_row.hashinfo;
+	/* The hash is walked under RCU; what is found comes with a ref. */
+	rcu_read_lock();
 	if (family == AF_INET)
 		sk = inet_lookup_established(net, hinfo,
 					     nla_get_in_addr(tb[TOE_NL_A_REMOTE_ADDR]),
@@ -88,6 +90,7 @@ static struct sock *toe_nl_lookup(struct genl_info *info)
 	else
 		sk = NULL;
 #endif
+	rcu_read_unlock();
 	if (sk && !sk_fullsock(sk)) {
 		sock_gen_put(sk);	/* TIME_WAIT or a request: no socket */
 		sk = NULL;
@@ -436,7 +439,8 @@ static struct genl_family toe_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = toe_nl_ops,
 	.n_small_ops = ARRAY_SIZE(toe_nl_ops),
-	.resv_start_op = TOE_NL_CMD_STATS_GET + 1,
+	/* Every command's attributes are validated strictly. */
+	.resv_start_op = TOE_NL_CMD_CONN_GET,
 };
 
 int toe_netlink_init(void)

@@ -437,6 +437,15 @@ int toe_offload(struct sock *sk)
 	return toe_offload_within(sk, 0);
 }
 
+/* The device feature a connection needs: IPv6, or IPv4 (also mapped). */
+static u32 toe_feature_for(const struct sock *sk)
+{
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return TOE_FEAT_OFFLOAD_IPV6;
+	return TOE_FEAT_OFFLOAD_IPV4;
+}
+
 /* Take a place on the NIC, if fewer than @limit are taken. */
 static bool toe_slot_take(struct toe_priv *priv, u32 limit)
 {
@@ -501,7 +510,7 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	err = toe_offload_check(ts);
 	if (err)
 		return err;
-	if (!priv || !(priv->features & TOE_FEAT_OFFLOAD_IPV4) ||
+	if (!priv || !(priv->features & toe_feature_for(sk)) ||
 	    !test_bit(TOE_F_HW_UP, &priv->flags))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
 	if (!mac) {

@@ -64,6 +64,11 @@ static int toe_disconnect(struct sock *sk, int flags)
 
 	/* Called with the socket lock held. */
 	toe_upload(sk, TOE_UPLOAD_WHY_CLOSE);
+	/* What the old connection left unread is not the next one's. */
+	kvfree(ts->pre);
+	ts->pre = NULL;
+	ts->pre_len = 0;
+	ts->pre_off = 0;
 	return ts->sk_proto->disconnect(sk, flags);
 }
 
