@@ -253,6 +253,7 @@ static void int_knobs_keep_their_bounds(struct kunit *test)
 		{ "idle_ms", 24 * 3600 * MSEC_PER_SEC },
 		{ "evict_idle_ms", 24 * 3600 * MSEC_PER_SEC },
 		{ "nic_request", 1 },
+		{ "user_offload", 1 },
 	};
 	/* The mode's handler finds its namespace around the value. */
 	struct toe_net *tn = kunit_kzalloc(test, sizeof(*tn), GFP_KERNEL);

@@ -444,6 +444,12 @@ static bool toe_auto_may_offload(const struct sock *sk)
 	return toe_net_mode(sock_net(sk)) != TOE_MODE_OFF;
 }
 
+/* Users may ask for moves where net.toe.user_offload says so. */
+static bool toe_auto_users_may_ask(const struct sock *sk)
+{
+	return READ_ONCE(toe_net(sock_net(sk))->user_offload);
+}
+
 /* The byte threshold counts anew from where the connection came home. */
 static void toe_auto_came_home(struct sock *sk, struct toe_sock *ts)
 {
@@ -453,6 +459,7 @@ static void toe_auto_came_home(struct sock *sk, struct toe_sock *ts)
 /* What the core calls in the policy (struct toe_policy_ops, toe_sock.h). */
 const struct toe_policy_ops toe_auto_ops = {
 	.may_offload = toe_auto_may_offload,
+	.users_may_ask = toe_auto_users_may_ask,
 	.consider = toe_auto_consider,
 	.socket_chose = toe_auto_socket_chose,
 	.closing = toe_auto_closing,

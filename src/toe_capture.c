@@ -53,6 +53,7 @@ static const char *const toe_refusal_descs[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_FORBIDDEN] = "offload refused: the socket forbids it (TOE_FORBID)",
 	[TOE_REFUSE_POLICY] = "offload refused: net.toe.mode is 0 (off)",
 	[TOE_REFUSE_NIC_FULL] = "offload refused: the NIC holds as many connections as it may",
+	[TOE_REFUSE_PERMISSION] = "offload refused: only CAP_NET_ADMIN may ask while net.toe.user_offload is 0",
 };
 
 /**

@@ -89,8 +89,9 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("refused_forbidden", refusals[TOE_REFUSE_FORBIDDEN]),
 	TOE_DEV_STAT("refused_policy", refusals[TOE_REFUSE_POLICY]),
 	TOE_DEV_STAT("refused_nic_full", refusals[TOE_REFUSE_NIC_FULL]),
+	TOE_DEV_STAT("refused_permission", refusals[TOE_REFUSE_PERMISSION]),
 };
-static_assert(TOE_NUM_REFUSALS == 17, "one refused_* counter per reason");
+static_assert(TOE_NUM_REFUSALS == 18, "one refused_* counter per reason");
 
 static void toe_get_drvinfo(struct net_device *netdev,
 			    struct ethtool_drvinfo *info)

@@ -7,9 +7,11 @@
  *
  * A move runs in the caller's context, as the socket option would: the
  * socket is looked up in the TCP hash (a reference taken), the "toe" ULP
- * attached if it has none, and the move made under the socket lock. The
- * owner of the socket may move it; anyone else needs CAP_NET_ADMIN in the
- * socket's network namespace.
+ * attached if it has none, and the move made under the socket lock. Only
+ * the owner of the socket and holders of CAP_NET_ADMIN in its network
+ * namespace may name it; only the latter may move it to the NIC, unless
+ * net.toe.user_offload lets users ask. A user without CAP_NET_ADMIN
+ * lists only its own connections.
  *
  * The dumps walk the namespace's netdevs and each NIC's connection table
  * under RCU: a context found there is not freed before the read side
@@ -194,7 +196,11 @@ static int toe_nl_move(struct sk_buff *skb, struct genl_info *info,
 		goto out;
 	}
 	ts = toe_sk(sk);
-	err = offload ? toe_offload(sk) : toe_upload(sk, TOE_UPLOAD_WHY_USER);
+	err = offload ?
+	      toe_offload_asked(sk, netlink_ns_capable(skb,
+						       sock_net(sk)->user_ns,
+						       CAP_NET_ADMIN)) :
+	      toe_upload(sk, TOE_UPLOAD_WHY_USER);
 	if (err && offload)
 		/* A static string, as extack keeps the pointer. */
 		info->extack->_msg = toe_refusal_desc(ts->info.last_refusal);
@@ -269,11 +275,12 @@ static int toe_nl_fill_conn(struct sk_buff *msg, struct netlink_callback *cb,
 
 /*
  * cb->args: [0] the ifindex to go on from, [1] the connection handle to go
- * on from within it.
+ * on from within it. Without CAP_NET_ADMIN, a user sees its own sockets.
  */
 static int toe_nl_conn_dumpit(struct sk_buff *msg, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(msg->sk);
+	bool admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
 	unsigned long idx = cb->args[1];
 	struct net_device *dev;
 	struct toe_priv *priv;
@@ -287,6 +294,9 @@ static int toe_nl_conn_dumpit(struct sk_buff *msg, struct netlink_callback *cb)
 			idx = 0;
 		priv = netdev_priv(dev);
 		toe_for_each_conn_from(priv, idx, ts) {
+			if (!admin &&
+			    !uid_eq(sock_i_uid(ts->sk), current_fsuid()))
+				continue;
 			if (toe_nl_fill_conn(msg, cb, dev, ts)) {
 				cb->args[0] = dev->ifindex;
 				cb->args[1] = idx;

@@ -446,6 +446,29 @@ static u32 toe_feature_for(const struct sock *sk)
 	return TOE_FEAT_OFFLOAD_IPV4;
 }
 
+/**
+ * toe_offload_asked() - toe_offload() asked for by the socket's user.
+ * @sk: a socket with the toe ULP, locked by the caller
+ * @privileged: the one asking has CAP_NET_ADMIN in the socket's namespace
+ *
+ * The NIC's connections and memory are the administrator's: others may
+ * ask only where the policy lets users ask (net.toe.user_offload).
+ *
+ * Context: as toe_offload().
+ * Return: as toe_offload(), or -EPERM (TOE_REFUSE_PERMISSION).
+ */
+int toe_offload_asked(struct sock *sk, bool privileged)
+{
+	struct toe_sock *ts = toe_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (ts->where == TOE_WHERE_NIC)
+		return 0;
+	if (!privileged && !toe_pol_ops->users_may_ask(sk))
+		return toe_refuse(ts, TOE_REFUSE_PERMISSION, -EPERM);
+	return toe_offload(sk);
+}
+
 /* Take a place on the NIC, if fewer than @limit are taken. */
 static bool toe_slot_take(struct toe_priv *priv, u32 limit)
 {

@@ -130,6 +130,9 @@ enum toe_policy_verdict {
  * @evict_idle_ms: net.toe.evict_idle_ms
  * @nic_request: net.toe.nic_request: 0, a connection the NIC gave back
  *	may be moved again; 1, it stays home
+ * @user_offload: net.toe.user_offload: 1, a user without CAP_NET_ADMIN
+ *	may ask to move its own connections; 0 (default), only the policy
+ *	and the administrator move them
  * @include: net.toe.include, RCU; written under @rules_lock
  * @exclude: net.toe.exclude, likewise
  * @rules_lock: serializes writers of the lists
@@ -148,6 +151,7 @@ struct toe_net {
 	int idle_ms;
 	int evict_idle_ms;
 	int nic_request;
+	int user_offload;
 	struct toe_rules __rcu *include;
 	struct toe_rules __rcu *exclude;
 	struct mutex rules_lock;

@@ -222,6 +222,8 @@ static inline u32 toe_sock_unread(struct toe_sock *ts)
  *
  * @may_offload: whether a move may start, or stay once made (false: the
  *	namespace's net.toe.mode is off)
+ * @users_may_ask: whether a user without CAP_NET_ADMIN may ask to move
+ *	its own connection (TOE_OFFLOAD, or the netlink family)
  * @consider: a watched socket sends or receives: move it if it decides
  *	so; may sleep (it moves)
  * @socket_chose: the socket set a SOL_TOE option itself
@@ -235,6 +237,7 @@ static inline u32 toe_sock_unread(struct toe_sock *ts)
  */
 struct toe_policy_ops {
 	bool (*may_offload)(const struct sock *sk);
+	bool (*users_may_ask)(const struct sock *sk);
 	void (*consider)(struct sock *sk, struct toe_sock *ts);
 	void (*socket_chose)(struct sock *sk, struct toe_sock *ts);
 	void (*closing)(struct sock *sk, struct toe_sock *ts);
@@ -269,6 +272,7 @@ int toe_ioctl(struct sock *sk, int cmd, unsigned long arg);
 struct toe_priv *toe_route_priv(struct sock *sk);
 int toe_offload(struct sock *sk);
 int toe_offload_within(struct sock *sk, u32 limit);
+int toe_offload_asked(struct sock *sk, bool privileged);
 int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 		   u32 limit);
 u8 *toe_pre_join(struct toe_sock *ts, const u8 *a, u32 alen,

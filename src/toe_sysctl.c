@@ -133,7 +133,7 @@ out:
 enum {
 	TOE_CTL_MODE, TOE_CTL_AUTO_BYTES, TOE_CTL_MAX_SRTT, TOE_CTL_MAX_CONNS,
 	TOE_CTL_IDLE, TOE_CTL_EVICT_IDLE, TOE_CTL_NIC_REQUEST,
-	TOE_CTL_INCLUDE, TOE_CTL_EXCLUDE, TOE_CTL_NUM
+	TOE_CTL_USER_OFFLOAD, TOE_CTL_INCLUDE, TOE_CTL_EXCLUDE, TOE_CTL_NUM
 };
 
 #define TOE_CTL_INT(name, max) {				\
@@ -175,6 +175,7 @@ const struct ctl_table toe_sysctl_template[] = {
 	[TOE_CTL_IDLE] = TOE_CTL_INT("idle_ms", &toe_ms_max),
 	[TOE_CTL_EVICT_IDLE] = TOE_CTL_INT("evict_idle_ms", &toe_ms_max),
 	[TOE_CTL_NIC_REQUEST] = TOE_CTL_INT("nic_request", SYSCTL_ONE),
+	[TOE_CTL_USER_OFFLOAD] = TOE_CTL_INT("user_offload", SYSCTL_ONE),
 	[TOE_CTL_INCLUDE] = TOE_CTL_RULES("include"),
 	[TOE_CTL_EXCLUDE] = TOE_CTL_RULES("exclude"),
 	{ }
@@ -243,6 +244,7 @@ static int __net_init toe_net_init(struct net *net)
 	table[TOE_CTL_IDLE].data = &tn->idle_ms;
 	table[TOE_CTL_EVICT_IDLE].data = &tn->evict_idle_ms;
 	table[TOE_CTL_NIC_REQUEST].data = &tn->nic_request;
+	table[TOE_CTL_USER_OFFLOAD].data = &tn->user_offload;
 	table[TOE_CTL_INCLUDE].data = &tn->include;
 	table[TOE_CTL_INCLUDE].extra1 = tn;
 	table[TOE_CTL_EXCLUDE].data = &tn->exclude;

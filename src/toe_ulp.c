@@ -142,7 +142,8 @@ static int toe_setsockopt_toe(struct sock *sk, int optname, sockptr_t optval,
 		if (val)
 			err = toe_upload(sk, TOE_UPLOAD_WHY_USER);
 	} else {
-		err = val ? toe_offload(sk) :
+		err = val ? toe_offload_asked(sk, ns_capable(sock_net(sk)->user_ns,
+							     CAP_NET_ADMIN)) :
 			    toe_upload(sk, TOE_UPLOAD_WHY_USER);
 	}
 	release_sock(sk);

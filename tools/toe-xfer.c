@@ -68,6 +68,10 @@
  * SO_OOBINLINE, so that such a byte stays in the stream this side reads
  * and the stream checks whole.
  *
+ * --uid UID drops to that user and group (no supplementary groups) before
+ * making any socket: a user without CAP_NET_ADMIN, for the tests of who
+ * may ask for a move.
+ *
  * --rate-bins MS counts the bytes received in each MS milliseconds and
  * prints the rate's median, 5th percentile and lowest over the bins (the
  * first and last left out): how deep the stream dipped, seen from this
@@ -97,6 +101,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -756,7 +761,7 @@ static void usage(void)
 	      "                [--expect SEED:BYTES] [--rate-bins MS]\n"
 	      "                [--serve N] [--toe-info] [--forbid]\n"
 	      "                [--gap-every B --gap-ms MS]\n"
-	      "                [--urgent-at N] [--oob-inline]\n",
+	      "                [--urgent-at N] [--oob-inline] [--uid UID]\n",
 	      stderr);
 	exit(2);
 }
@@ -791,6 +796,7 @@ int main(int argc, char **argv)
 		{ "gap-ms", required_argument, NULL, 'M' },
 		{ "urgent-at", required_argument, NULL, 'u' + 256 },
 		{ "oob-inline", no_argument, NULL, 'i' + 256 },
+		{ "uid", required_argument, NULL, 'x' },
 		{ }
 	};
 	const char *connect_to = NULL, *listen_on = NULL, *progress = NULL;
@@ -802,6 +808,7 @@ int main(int argc, char **argv)
 	pthread_t ts, tr;
 	int gen = 0, opt, serve = 0, toe_info = 0, forbid = 0, oob_inline = 0;
 	int want_moves;
+	long uid = -1;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -843,6 +850,9 @@ int main(int argc, char **argv)
 			x.expect_used = 8;
 			break;
 		}
+		case 'x':
+			uid = strtol(optarg, NULL, 0);
+			break;
 		case 'i':
 			for (x.io = 0; x.io < 4; x.io++)
 				if (!strcmp(optarg, io_names[x.io]))
@@ -856,6 +866,9 @@ int main(int argc, char **argv)
 	if (!!connect_to + !!listen_on + gen != 1)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
+	if (uid >= 0 && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+			 setresuid(uid, uid, uid)))
+		die("--uid %ld: %s", uid, strerror(errno));
 
 	if (gen) {
 		x.fd = STDOUT_FILENO;

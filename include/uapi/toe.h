@@ -79,6 +79,9 @@ enum toe_refusal {
 	TOE_REFUSE_FORBIDDEN,	/* the socket said TOE_FORBID */
 	TOE_REFUSE_POLICY,	/* net.toe.mode is 0 (off) */
 	TOE_REFUSE_NIC_FULL,	/* the NIC holds as many as it may */
+	TOE_REFUSE_PERMISSION,	/* asked without CAP_NET_ADMIN, and
+				 * net.toe.user_offload is 0
+				 */
 	TOE_NUM_REFUSALS
 };
 
@@ -101,6 +104,7 @@ enum toe_refusal {
 	[TOE_REFUSE_FORBIDDEN] = "forbidden",			\
 	[TOE_REFUSE_POLICY] = "policy",				\
 	[TOE_REFUSE_NIC_FULL] = "nic_full",			\
+	[TOE_REFUSE_PERMISSION] = "permission",			\
 }
 
 /* What brought a connection home (toe_info.last_upload_reason). */

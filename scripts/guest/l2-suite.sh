@@ -66,6 +66,7 @@ knob max_conns 0 65536 || rc=1
 knob idle_ms 0 86400000 || rc=1
 knob evict_idle_ms 1000 86400000 || rc=1
 knob nic_request 0 1 || rc=1
+knob user_offload 0 1 || rc=1
 log_test $rc "policy knobs: defaults, bounds, EINVAL and a log line past them"
 
 # The lists: read back normalized; a rule that cannot be read leaves the

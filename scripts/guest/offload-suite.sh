@@ -26,7 +26,7 @@ LOSSY_XFER=${LOSSY_XFER:-16M}
 LOSSY_CYCLES=${LOSSY_CYCLES:-50}
 # Each way on each transfer the NIC asks back.
 ASK_XFER=${ASK_XFER:-4M}
-toe_plan 49
+toe_plan 51
 
 # bytes N[K|M|G] -> N in bytes (for the TOE_INFO checks).
 bytes() {
@@ -213,6 +213,43 @@ wait $lo_pid
 [ "$(sha256sum < /tmp/lo.rx)" = "$(toe-xfer --gen --bytes 1M --seed 27 | sha256sum)" ] &&
 [ "$(sha256sum < /tmp/lo.tx)" = "$(toe-xfer --gen --bytes 1M --seed 28 | sha256sum)" ]
 log_test $? "loopback: the refused connection carries both streams intact"
+
+# Who may ask (over loopback, no peer needed): a user without
+# CAP_NET_ADMIN while net.toe.user_offload is 0, the default, is refused
+# with EPERM, reason permission (17) and a log line (counted on no NIC,
+# as the loopback's route refusal); with user_offload 1 the move is
+# judged on the rest (over loopback, the route: 9).
+user_asks() {
+	local port=$1 pid i
+	toe-xfer --listen $port --bytes 1M --seed 29 --fin-last \
+		> /dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 50); do
+		ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	toe-xfer --uid 65534 --connect 127.0.0.1:$port --bytes 1M --seed 30 \
+		--offload-at 64K > /dev/null 2> /tmp/xfer.err
+	i=$?
+	wait $pid
+	sed 's/^/# /' /tmp/xfer.err
+	return $i
+}
+rc=1
+if ! user_asks 5031 && grep -q 'TOE_OFFLOAD=1 at .*Operation not permitted' /tmp/xfer.err &&
+   [ "$(info_field refusal)" = 17 ] && [ "$(info_field offloads)" = 0 ] &&
+   dmesg | grep -q 'only CAP_NET_ADMIN may ask while net.toe.user_offload is 0'; then
+	rc=0
+fi
+log_test $rc "a user without CAP_NET_ADMIN: TOE_OFFLOAD refused with EPERM, reason permission (17), and logged"
+sysctl -qw net.toe.user_offload=1
+rc=1
+if ! user_asks 5032 && grep -q 'TOE_OFFLOAD=1 at .*No such device' /tmp/xfer.err &&
+   [ "$(info_field refusal)" = 9 ]; then
+	rc=0
+fi
+sysctl -qw net.toe.user_offload=0
+log_test $rc "with net.toe.user_offload=1 the same user's move is judged on the rest (route, 9)"
 
 # The NIC asks for a connection back (scripts/tests/nic-requests.sh sets
 # the device's request-upload property over QMP when this prints
