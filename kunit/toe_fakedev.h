@@ -46,6 +46,7 @@ enum toe_fake_answer {
  * @corrupt: for a hostile UPLOAD, how the state given back is changed
  *	(called with @corrupt_arg); none: snd_una past what was written
  * @corrupt_arg: passed to @corrupt
+ * @removed: toe_fake_remove() ran: the core let the device go
  * @reset_work: the reset: lets waiters go, then calls lost_state
  * @waiters_released: completed by the reset, as toe_cmd_reset() does
  */
@@ -64,12 +65,14 @@ struct toe_fake {
 	u32 write_seq;
 	void (*corrupt)(struct toe_conn_state *cs, const void *arg);
 	const void *corrupt_arg;
+	bool removed;
 	struct work_struct reset_work;
 	struct completion waiters_released;
 };
 
 /* An ERR_PTR() if it cannot be had. */
 struct toe_fake *toe_fake_create(u32 capacity);
+void toe_fake_remove(struct toe_fake *f);
 void toe_fake_destroy(struct toe_fake *f);
 void toe_fake_event(struct toe_fake *f, u64 handle, u32 conn_id, u16 type,
 		    u32 status, u16 reason, u32 value);

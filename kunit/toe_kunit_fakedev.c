@@ -259,6 +259,7 @@ struct toe_fake *toe_fake_create(u32 capacity)
 	if (err)
 		goto err_netdev;
 	set_bit(TOE_F_HW_UP, &f->priv->flags);
+	f->priv->core->dev_ready(f->priv);
 	return f;
 
 err_netdev:
@@ -271,11 +272,24 @@ err_free:
 }
 
 /**
+ * toe_fake_remove() - the device goes, as the driver's remove begins.
+ * @f: the fake, answering; the core brings every connection home
+ */
+void toe_fake_remove(struct toe_fake *f)
+{
+	if (f->removed)
+		return;
+	f->removed = true;
+	f->priv->core->dev_remove(f->priv);
+}
+
+/**
  * toe_fake_destroy() - remove a fake device.
  * @f: the fake; its connections have been closed
  */
 void toe_fake_destroy(struct toe_fake *f)
 {
+	toe_fake_remove(f);
 	flush_work(&f->reset_work);
 	f->priv->core->dev_release(f->priv);
 	free_netdev(f->netdev);

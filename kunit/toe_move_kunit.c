@@ -550,6 +550,33 @@ static void event_out_of_place_is_dropped(struct kunit *test)
 	toe_move_expect_intact(test, 0);
 }
 
+/*
+ * The device's removal brings its connections home and closes the gate
+ * for new moves first: a move asked for afterwards (by the application,
+ * or the policy within milliseconds) is refused before anything reaches
+ * the device.
+ */
+static void removal_brings_home_and_closes_the_gate(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct toe_sock *ts;
+	u32 diverts;
+
+	toe_move_prepare(test);
+	ts = toe_sk(c->pair.client->sk);
+	KUNIT_ASSERT_EQ(test, toe_move_offload(c), 0);
+	toe_move_put(test, c->pair.client, TOE_MOVE_UP_SEED, TOE_MOVE_PRE,
+		     TOE_MOVE_ON_NIC);
+	toe_fake_remove(c->fake);
+	toe_move_expect_home(test);
+	KUNIT_EXPECT_EQ(test, ts->info.uploads, 1);
+	diverts = c->fake->calls[TOE_FAKE_DIVERT];
+	KUNIT_EXPECT_EQ(test, toe_move_offload(c), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_ROUTE);
+	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_DIVERT], diverts);
+	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
+}
+
 static int toe_move_init(struct kunit *test)
 {
 	struct toe_move_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -588,6 +615,7 @@ static struct kunit_case toe_move_test_cases[] = {
 	KUNIT_CASE(closed_connection_gets_no_command),
 	KUNIT_CASE_PARAM(event_out_of_place_is_dropped,
 			 toe_bad_event_gen_params),
+	KUNIT_CASE(removal_brings_home_and_closes_the_gate),
 	{}
 };
 

@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
@@ -314,6 +315,14 @@ struct toe_priv {
 	 */
 	struct xarray conns;
 	u32 next_handle;		/* xa_alloc_cyclic()'s, under its lock */
+	/*
+	 * The gate for new moves: an offload holds offload_sem for read from
+	 * its look at offload_closed to its entry in conns; the device's
+	 * removal takes it for write to close the gate, then brings home
+	 * all it finds in conns.
+	 */
+	struct rw_semaphore offload_sem;
+	bool offload_closed;
 	/*
 	 * Connections on the NIC or on their way there: a slot is taken
 	 * before DIVERT and given back when the device lets go (atomic).

@@ -270,6 +270,8 @@ void toe_conns_walk(struct toe_priv *priv,
 static int toe_core_dev_add(struct toe_priv *priv)
 {
 	xa_init_flags(&priv->conns, XA_FLAGS_ALLOC);
+	init_rwsem(&priv->offload_sem);
+	priv->offload_closed = false;
 	toe_ring_pool_init(priv);
 	init_waitqueue_head(&priv->failover_wq);
 	return 0;
@@ -280,10 +282,16 @@ static void toe_core_dev_ready(struct toe_priv *priv)
 	toe_pol_ops->dev_start(priv);
 }
 
-/* The policy first: its scan queues uploads. */
+/*
+ * The policy first: its scan queues uploads. Then no new move may start,
+ * and every connection on the device, or on its way there, comes home.
+ */
 static void toe_core_dev_remove(struct toe_priv *priv)
 {
 	toe_pol_ops->dev_stop(priv);
+	down_write(&priv->offload_sem);
+	priv->offload_closed = true;
+	up_write(&priv->offload_sem);
 	toe_upload_all(priv);
 }
 

@@ -545,8 +545,16 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 		return toe_refuse(ts, TOE_REFUSE_STATE, -ENOTCONN);
 	if (!limit || limit > priv->conn_capacity)
 		limit = priv->conn_capacity;
-	if (!toe_slot_take(priv, limit))
+	/* A device being removed takes no more (toe_core_dev_remove()). */
+	down_read(&priv->offload_sem);
+	if (priv->offload_closed) {
+		up_read(&priv->offload_sem);
+		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
+	}
+	if (!toe_slot_take(priv, limit)) {
+		up_read(&priv->offload_sem);
 		return toe_refuse(ts, TOE_REFUSE_NIC_FULL, -ENOSPC);
+	}
 
 	/* From here on, toe_sock_release_nic() gives back what was taken. */
 	dev_hold(priv->netdev);
@@ -559,6 +567,7 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	 */
 	err = xa_alloc_cyclic(&priv->conns, &ts->handle, ts, xa_limit_31b,
 			      &priv->next_handle, GFP_KERNEL);
+	up_read(&priv->offload_sem);
 	if (err < 0) {
 		ts->handle = U32_MAX;	/* xa_erase() of it does nothing */
 		goto err_free;
