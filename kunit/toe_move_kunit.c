@@ -44,6 +44,7 @@ struct toe_move_fault {
 	enum toe_fake_answer answer;
 	u32 refusal;			/* offload: TOE_REFUSE_* */
 	u32 resets;			/* device resets that follow */
+	u32 why;			/* upload: TOE_UPLOAD_WHY_* it ends with */
 };
 
 static u8 toe_move_byte(u32 seed, u32 off)
@@ -192,16 +193,20 @@ static const struct toe_move_fault toe_offload_faults[] = {
 	  TOE_REFUSE_DEVICE, 1 },
 	{ "OFFLOAD then UNDIVERT refused",
 	  BIT(TOE_FAKE_OFFLOAD) | BIT(TOE_FAKE_UNDIVERT), TOE_FAKE_ERROR,
-	  TOE_REFUSE_DEVICE, 0 },
+	  TOE_REFUSE_DEVICE, 1 },
 };
 
 static const struct toe_move_fault toe_upload_faults[] = {
-	{ "nothing fails", 0, TOE_FAKE_ERROR, 0, 0 },
-	{ "UPLOAD refused", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_ERROR, 0, 1 },
-	{ "UPLOAD unanswered", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_TIMEOUT, 0, 1 },
+	{ "nothing fails", 0, TOE_FAKE_ERROR, 0, 0, TOE_UPLOAD_WHY_USER },
+	{ "UPLOAD refused", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_ERROR, 0, 1,
+	  TOE_UPLOAD_WHY_RESET },
+	{ "UPLOAD unanswered", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_TIMEOUT, 0, 1,
+	  TOE_UPLOAD_WHY_RESET },
 	{ "UPLOAD state acknowledges unwritten data", BIT(TOE_FAKE_UPLOAD),
-	  TOE_FAKE_HOSTILE, 0, 1 },
-	{ "UNDIVERT refused", BIT(TOE_FAKE_UNDIVERT), TOE_FAKE_ERROR, 0, 0 },
+	  TOE_FAKE_HOSTILE, 0, 1, TOE_UPLOAD_WHY_RESET },
+	/* Home by the upload; the device is reset to drop its hold. */
+	{ "UNDIVERT refused", BIT(TOE_FAKE_UNDIVERT), TOE_FAKE_ERROR, 0, 1,
+	  TOE_UPLOAD_WHY_USER },
 };
 
 static void toe_fault_desc(const struct toe_move_fault *f, char *desc)
@@ -243,10 +248,11 @@ static void offload_fails_in_turn(struct kunit *test)
 /*
  * Move the connection, write to it on the NIC, and bring it home with the
  * fake answering as @fail and @answer say: it must end on the host with
- * every byte, after @resets device resets.
+ * every byte, after @resets device resets, for reason @why.
  */
 static void toe_move_upload_case(struct kunit *test, u32 fail,
-				 enum toe_fake_answer answer, u32 resets)
+				 enum toe_fake_answer answer, u32 resets,
+				 u32 why)
 {
 	struct toe_move_ctx *c = test->priv;
 	struct toe_sock *ts;
@@ -267,8 +273,7 @@ static void toe_move_upload_case(struct kunit *test, u32 fail,
 	toe_move_expect_home(test);
 	KUNIT_EXPECT_EQ(test, c->fake->resets, resets);
 	KUNIT_EXPECT_EQ(test, ts->info.uploads, 1);
-	KUNIT_EXPECT_EQ(test, ts->info.last_upload_reason,
-			resets ? TOE_UPLOAD_WHY_RESET : TOE_UPLOAD_WHY_USER);
+	KUNIT_EXPECT_EQ(test, ts->info.last_upload_reason, why);
 	c->fake->fail = 0;
 	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
 }
@@ -282,7 +287,8 @@ static void upload_fails_in_turn(struct kunit *test)
 {
 	const struct toe_move_fault *fault = test->param_value;
 
-	toe_move_upload_case(test, fault->fail, fault->answer, fault->resets);
+	toe_move_upload_case(test, fault->fail, fault->answer, fault->resets,
+			     fault->why);
 }
 
 /*
@@ -383,7 +389,8 @@ static void upload_state_out_of_range(struct kunit *test)
 
 	c->fake->corrupt = toe_poke_apply;
 	c->fake->corrupt_arg = test->param_value;
-	toe_move_upload_case(test, BIT(TOE_FAKE_UPLOAD), TOE_FAKE_HOSTILE, 1);
+	toe_move_upload_case(test, BIT(TOE_FAKE_UPLOAD), TOE_FAKE_HOSTILE, 1,
+			     TOE_UPLOAD_WHY_RESET);
 }
 
 /* A SOL_TCP option, as the application sets it (the ULP's setsockopt). */

@@ -57,6 +57,32 @@ void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
 }
 
 /**
+ * toe_conn_undivert() - the device lets go of the frames it holds.
+ * @ts: the connection, home or never moved, still on its device
+ *
+ * A device that does not would hold the peer's frames for ever: one that
+ * refuses is reset (a reset drops every hold; its other connections come
+ * home from host state); one that did not answer is being reset already.
+ *
+ * Context: process; sleeps (a device command).
+ * Return: the UNDIVERT's errno.
+ */
+int toe_conn_undivert(struct toe_sock *ts)
+{
+	struct toe_priv *priv = ts->priv;
+	int err = priv->ops->undivert(priv, ts->conn_id, ts->handle);
+
+	trace_toe_undivert(ts->conn_id, err);
+	if (err && err != -EIO && err != -ETIMEDOUT) {
+		netdev_warn(priv->netdev,
+			    "conn %u: UNDIVERT refused (%d): resetting the device, which would hold the peer's frames\n",
+			    ts->conn_id, err);
+		priv->ops->reset(priv, "UNDIVERT refused");
+	}
+	return err;
+}
+
+/**
  * toe_set_opts() - give the engine the socket options it honours.
  * @sk: a socket on the NIC, owned by the caller
  * @keepalive: SO_KEEPALIVE as it is to be (the flag may not be set yet)

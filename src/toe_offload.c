@@ -521,7 +521,7 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	u32 value, pre_len;
 	u8 hop[ETH_ALEN];
 	u8 *pre = NULL;
-	int err, err2;
+	int err;
 
 	sock_owned_by_me(sk);
 	if (ts->where == TOE_WHERE_NIC)
@@ -610,12 +610,7 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	}
 	if (err) {
 		/* Undo: the held frames go to the kernel, which has it all. */
-		err2 = priv->ops->undivert(priv, ts->conn_id, ts->handle);
-		trace_toe_undivert(ts->conn_id, err2);
-		if (err2)
-			netdev_warn(priv->netdev,
-				    "conn %u: UNDIVERT failed after a refused offload\n",
-				    ts->conn_id);
+		toe_conn_undivert(ts);
 		goto err_free;
 	}
 	ts->info.offloads++;

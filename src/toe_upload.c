@@ -244,12 +244,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 		goto lost;
 	}
 	/* Now the kernel has it: the frames held meanwhile are its. */
-	err = priv->ops->undivert(priv, ts->conn_id, ts->handle);
-	trace_toe_undivert(ts->conn_id, err);
-	if (err)
-		netdev_warn(priv->netdev,
-			    "conn %u: UNDIVERT failed (%d); the peer will resend\n",
-			    ts->conn_id, err);
+	toe_conn_undivert(ts);
 	ts->info.uploads++;
 	ts->info.last_upload_reason = why;
 	atomic64_inc(&priv->stats.uploads);
