@@ -584,6 +584,43 @@ static void removal_brings_home_and_closes_the_gate(struct kunit *test)
 	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
 }
 
+/*
+ * A SEND the command ring had no room for is posted again on its own:
+ * the application, which may now only wait for a reply, need not write
+ * again for the device to learn of its data.
+ */
+static void unposted_send_is_posted_again(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct toe_sock *ts;
+	u32 sends;
+	int i;
+
+	toe_move_prepare(test);
+	ts = toe_sk(c->pair.client->sk);
+	KUNIT_ASSERT_EQ(test, toe_move_offload(c), 0);
+	c->fake->answer = TOE_FAKE_ERROR;
+	WRITE_ONCE(c->fake->fail, BIT(TOE_FAKE_SEND));
+	toe_move_put(test, c->pair.client, TOE_MOVE_UP_SEED, TOE_MOVE_PRE,
+		     TOE_MOVE_ON_NIC);
+	KUNIT_EXPECT_NE(test, READ_ONCE(c->fake->write_seq),
+			READ_ONCE(ts->write_seq));
+	sends = READ_ONCE(c->fake->calls[TOE_FAKE_SEND]);
+	msleep(100);
+	/* Tried again, and again, while the ring stays full. */
+	KUNIT_EXPECT_GT(test, READ_ONCE(c->fake->calls[TOE_FAKE_SEND]),
+			sends + 1);
+	WRITE_ONCE(c->fake->fail, 0);
+	for (i = 0; i < 50 && READ_ONCE(c->fake->write_seq) !=
+			      READ_ONCE(ts->write_seq); i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->fake->write_seq),
+			READ_ONCE(ts->write_seq));
+	KUNIT_EXPECT_EQ(test, toe_move_upload(c), 0);
+	toe_move_expect_home(test);
+	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
+}
+
 static int toe_move_init(struct kunit *test)
 {
 	struct toe_move_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -623,6 +660,7 @@ static struct kunit_case toe_move_test_cases[] = {
 	KUNIT_CASE_PARAM(event_out_of_place_is_dropped,
 			 toe_bad_event_gen_params),
 	KUNIT_CASE(removal_brings_home_and_closes_the_gate),
+	KUNIT_CASE(unposted_send_is_posted_again),
 	{}
 };
 

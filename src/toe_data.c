@@ -94,6 +94,65 @@ static int toe_sock_tell(struct toe_sock *ts, bool freed, u32 arg)
 	return err;
 }
 
+/* After a post found no room in the command ring: try again soon. */
+#define TOE_REPOST_DELAY	msecs_to_jiffies(2)
+
+static void toe_sock_repost_later(struct toe_sock *ts)
+{
+	struct sock *sk = ts->sk;
+
+	if (refcount_inc_not_zero(&sk->sk_refcnt) &&
+	    !schedule_delayed_work(&ts->repost_work, TOE_REPOST_DELAY))
+		sock_put(sk);
+}
+
+/*
+ * SEND names the end of what was written, so a later one covers an
+ * earlier one lost; RECV_FREED counts bytes, so what was not posted is
+ * kept and added to the next. What is not posted is tried again from a
+ * work item: nobody else may come (the application may wait for a
+ * reply), and data the device was never told of would wait for ever.
+ */
+static void toe_sock_sent(struct toe_sock *ts)
+{
+	ts->send_unposted = !!toe_sock_tell(ts, false, ts->write_seq);
+	if (ts->send_unposted)
+		toe_sock_repost_later(ts);
+}
+
+static void toe_sock_freed(struct toe_sock *ts, u32 n)
+{
+	n += ts->rcv_freed_unposted;
+	ts->rcv_freed_unposted = 0;
+	if (n && toe_sock_tell(ts, true, n)) {
+		ts->rcv_freed_unposted = n;
+		toe_sock_repost_later(ts);
+	}
+}
+
+/**
+ * toe_repost_work() - post again what the command ring had no room for.
+ * @work: toe_sock.repost_work
+ *
+ * Context: a work item; takes the socket lock.
+ */
+void toe_repost_work(struct work_struct *work)
+{
+	struct toe_sock *ts = container_of(to_delayed_work(work),
+					   struct toe_sock, repost_work);
+	struct sock *sk = ts->sk;
+
+	lock_sock(sk);
+	if (toe_on_nic(ts)) {
+		if (ts->send_unposted)
+			toe_sock_sent(ts);
+		if (ts->rcv_freed_unposted)
+			toe_sock_freed(ts, 0);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
 /* Copy what fits into the send ring and tell the device; never waits. */
 static int toe_send_nic(struct sock *sk, struct msghdr *msg, size_t len)
 {
@@ -116,7 +175,7 @@ static int toe_send_nic(struct sock *sk, struct msghdr *msg, size_t len)
 	WRITE_ONCE(ts->write_seq, ts->write_seq + n);
 	ts->info.bytes_sent_nic += n;
 	/* If not posted, the bytes stay in the ring: the next SEND names them. */
-	toe_sock_tell(ts, false, ts->write_seq);
+	toe_sock_sent(ts);
 	return n;
 }
 
@@ -240,10 +299,7 @@ static void toe_recv_freed(struct toe_sock *ts, u32 n)
 	if (!toe_on_nic(ts))
 		return;
 	/* Space not reported for want of a slot goes with the next report. */
-	n += ts->rcv_freed_unposted;
-	ts->rcv_freed_unposted = 0;
-	if (n && toe_sock_tell(ts, true, n))
-		ts->rcv_freed_unposted = n;
+	toe_sock_freed(ts, n);
 }
 
 /* The application read @n bytes of ts->pre: the engine may take as many. */

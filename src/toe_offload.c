@@ -390,6 +390,7 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	WRITE_ONCE(ts->write_seq, tcb.write_seq);
 	WRITE_ONCE(ts->copied, tcb.rcv_nxt);
 	ts->rcv_freed_unposted = 0;
+	ts->send_unposted = false;
 	err = ts->priv->ops->offload(ts->priv, ts->conn_id, ts->handle,
 				     ts->cmd_dma, sizeof(*req));
 	trace_toe_offload(ts->conn_id, err);

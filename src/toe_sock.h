@@ -86,6 +86,10 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  *	the kernel held and promised; socket lock
  * @rcv_freed_unposted: receive ring bytes the application freed and the
  *	device was not told of (the command ring was full); socket lock
+ * @send_unposted: the last SEND was not posted (the ring was full); the
+ *	data waits in the send ring; socket lock
+ * @repost_work: posts again what the ring had no room for, soon after;
+ *	holds a reference on the socket while queued
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
  *	splice) under way: the connection may not move meanwhile; socket lock
  * @waiters: threads of the ULP's send and receive waiting on sk_sleep();
@@ -143,6 +147,8 @@ struct toe_sock {
 	u32 pre_off;
 	u32 rcv_deficit;
 	u32 rcv_freed_unposted;
+	bool send_unposted;
+	struct delayed_work repost_work;
 	int kernel_ops;
 	int waiters;
 	void *cmd_buf;
@@ -267,6 +273,7 @@ int toe_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 __poll_t toe_poll(struct file *file, struct socket *sock,
 		  struct poll_table_struct *wait);
 int toe_ioctl(struct sock *sk, int cmd, unsigned long arg);
+void toe_repost_work(struct work_struct *work);
 
 /* toe_offload.c */
 struct toe_priv *toe_route_priv(struct sock *sk);

@@ -338,6 +338,8 @@ static void toe_close(struct sock *sk, long timeout)
 	/* A request still queued took a reference on the socket. */
 	if (cancel_work_sync(&ts->upload_work))
 		sock_put(sk);
+	if (cancel_delayed_work_sync(&ts->repost_work))
+		sock_put(sk);
 	toe_sock_free(ts);
 	base->close(sk, timeout);
 }

@@ -319,6 +319,7 @@ void toe_sock_init_move(struct toe_sock *ts)
 {
 	spin_lock_init(&ts->lock);
 	INIT_WORK(&ts->upload_work, toe_upload_work);
+	INIT_DELAYED_WORK(&ts->repost_work, toe_repost_work);
 	ts->conn_id = TOE_CONN_NONE;
 	ts->handle = U32_MAX;
 	ts->info.conn_id = TOE_CONN_NONE;
