@@ -426,6 +426,13 @@ irqreturn_t toe_evt_irq(int irq, void *data)
 	return IRQ_WAKE_THREAD;
 }
 
+/*
+ * Rounds of reaping (each at most a ring of events) one run of the event
+ * thread makes: a device that writes events without end does not keep
+ * the thread, which runs at real-time priority, from returning.
+ */
+#define TOE_EVT_ROUNDS		4
+
 /**
  * toe_evt_thread() - EVT vector, threaded part: reap and dispatch events.
  * @irq: the vector's Linux irq
@@ -433,19 +440,23 @@ irqreturn_t toe_evt_irq(int irq, void *data)
  *
  * The only reader of the event ring; a reset excludes it with
  * disable_irq(). Clears the cause before reaping and looks again after
- * unmasking, so an event written in between is never left behind.
+ * unmasking, so an event written in between is never left behind. After
+ * TOE_EVT_ROUNDS rounds it returns with the cause unmasked: the device
+ * raises the vector again for a cause still set as it is unmasked
+ * (hardware.rst), and whatever waits for the thread gets its turn.
  *
  * Return: IRQ_HANDLED.
  */
 irqreturn_t toe_evt_thread(int irq, void *data)
 {
 	struct toe_priv *priv = data;
+	int round;
 
-	for (;;) {
+	for (round = 1; ; round++) {
 		toe_wr(priv, TOE_REG_INTR_CAUSE, TOE_INTR_EVT);
 		toe_evt_reap(priv);
 		toe_wr(priv, TOE_REG_INTR_MASK_CLR, TOE_INTR_EVT);
-		if (!toe_evt_pending(priv))
+		if (!toe_evt_pending(priv) || round == TOE_EVT_ROUNDS)
 			break;
 		toe_wr(priv, TOE_REG_INTR_MASK_SET, TOE_INTR_EVT);
 	}
