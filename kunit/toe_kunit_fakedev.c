@@ -259,6 +259,8 @@ struct toe_fake *toe_fake_create(u32 capacity)
 	if (err)
 		goto err_netdev;
 	set_bit(TOE_F_HW_UP, &f->priv->flags);
+	/* Up, as if opened: the core moves nothing to a NIC that is down. */
+	set_bit(__LINK_STATE_START, &netdev->state);
 	f->priv->core->dev_ready(f->priv);
 	return f;
 

@@ -321,6 +321,42 @@ static void toe_core_dev_remove(struct toe_priv *priv)
 	toe_upload_all(priv);
 }
 
+/*
+ * An interface going down takes its connections home first: a NIC that
+ * cannot reach the wire cannot carry them, and the kernel's TCP goes on
+ * once a route is back. Moves are refused while it is down
+ * (toe_offload_to()). Called under rtnl.
+ */
+static int toe_netdev_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_GOING_DOWN && toe_netdev_is_ours(dev))
+		toe_upload_all(netdev_priv(dev));
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block toe_netdev_nb = {
+	.notifier_call = toe_netdev_event,
+};
+
+/**
+ * toe_conn_notifier_register() - follow the TOE interfaces going down.
+ *
+ * Return: 0, or register_netdevice_notifier()'s errno.
+ */
+int toe_conn_notifier_register(void)
+{
+	return register_netdevice_notifier(&toe_netdev_nb);
+}
+
+/* toe_conn_notifier_unregister() - stop following them. */
+void toe_conn_notifier_unregister(void)
+{
+	unregister_netdevice_notifier(&toe_netdev_nb);
+}
+
 /* What the driver calls in the core (struct toe_core_cb, toe.h). */
 const struct toe_core_cb toe_core_cb = {
 	.dev_add = toe_core_dev_add,

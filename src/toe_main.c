@@ -27,10 +27,15 @@ static int __init toe_init(void)
 	/* Each layer learns of the one above before anything can call it. */
 	toe_core_set_policy(&toe_auto_ops);
 	toe_dev_set_core(&toe_core_cb);
+	err = toe_conn_notifier_register();
+	if (err) {
+		pr_err("toe: cannot register the netdevice notifier: %d\n", err);
+		goto err_debugfs;
+	}
 	err = pci_register_driver(&toe_pci_driver);
 	if (err) {
 		pr_err("toe: cannot register the PCI driver: %d\n", err);
-		goto err_debugfs;
+		goto err_notifier;
 	}
 	err = toe_ulp_register();
 	if (err) {
@@ -53,6 +58,8 @@ err_ulp:
 	toe_ulp_unregister();
 err_pci:
 	pci_unregister_driver(&toe_pci_driver);
+err_notifier:
+	toe_conn_notifier_unregister();
 err_debugfs:
 	toe_dev_set_core(NULL);
 	toe_core_set_policy(NULL);
@@ -68,6 +75,7 @@ static void __exit toe_exit(void)
 	/* No socket holds the ULP: the module could not be unloading. */
 	toe_ulp_unregister();
 	pci_unregister_driver(&toe_pci_driver);
+	toe_conn_notifier_unregister();
 	toe_dev_set_core(NULL);
 	toe_core_set_policy(NULL);
 	toe_debugfs_exit();

@@ -535,7 +535,8 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	if (err)
 		return err;
 	if (!priv || !(priv->features & toe_feature_for(sk)) ||
-	    !test_bit(TOE_F_HW_UP, &priv->flags))
+	    !test_bit(TOE_F_HW_UP, &priv->flags) ||
+	    !netif_running(priv->netdev))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
 	if (!mac) {
 		if (!toe_peer_mac(sk, hop))

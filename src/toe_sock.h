@@ -306,6 +306,8 @@ void toe_ring_pool_fini(struct toe_priv *priv);
 /* toe_conn.c */
 extern const struct toe_core_cb toe_core_cb;
 int toe_conn_undivert(struct toe_sock *ts);
+int toe_conn_notifier_register(void);
+void toe_conn_notifier_unregister(void);
 int toe_set_opts(struct sock *sk, bool keepalive);
 void toe_sock_event(struct toe_priv *priv, u16 type, u64 handle, u32 conn_id,
 		    u32 status, u16 reason, u32 value);

@@ -19,7 +19,7 @@
 N=${N:-50}
 SIZE=${SIZE:-2M}
 
-toe_plan 14
+toe_plan 16
 toe_load || exit 1
 toe_wait_peer || exit 1
 DEV=$(toe_dev)
@@ -178,6 +178,38 @@ sed 's/^/# /' /tmp/xfer-up.err
 grep -q "^toe-xfer: received seed 7400's .* bytes, every one as expected" /tmp/xfer-up.err &&
 grep -q '^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason 6 ' /tmp/xfer-up.err || rc=1
 log_test $rc "upload while the device hangs: home by the reset, stream intact"
+
+# ip link set down with a connection on the NIC: the connection comes
+# home first (the core follows NETDEV_GOING_DOWN), within the command;
+# while the link is down no move is taken; once it is up again the
+# kernel's TCP carries the stream to its end, intact.
+toe-xfer --connect $TOE_PEER_V4:5410 --bytes "$SIZE" --seed 6410 \
+	--expect 7410:"$SIZE" --offload-at 64K --pause-at 512K \
+	--resume-file /tmp/go-down > /dev/null 2> /tmp/xfer-down.err &
+pid=$!
+end=$(($(date +%s) + 60))
+while ! toectl list | grep -q ':5410 .* nic ' && [ "$(date +%s)" -lt $end ]; do
+	sleep 0.2
+done
+rc=0
+toectl list | grep -q ':5410 .* nic ' || rc=1
+read -r t0 x < /proc/uptime
+ip link set "$DEV" down || rc=1
+read -r t1 x < /proc/uptime
+echo "# ip link set down took $(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s"
+toectl list | grep ':5410 ' | sed 's/^/# /'
+toectl list | grep -q ':5410 .* host ' || rc=1
+log_test $rc "link down: the connection on the NIC came home within ip link set down"
+ip link set "$DEV" up
+toe_wait_peer >/dev/null 2>&1
+touch /tmp/go-down
+echo "TOE_PEER_TOUCH go-down"
+rc=0
+wait $pid || rc=1
+sed 's/^/# /' /tmp/xfer-down.err
+grep -q "^toe-xfer: received seed 7410's .* bytes, every one as expected" /tmp/xfer-down.err &&
+grep -q '^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason 6 ' /tmp/xfer-down.err || rc=1
+log_test $rc "link down, then up: the stream goes on on the kernel's TCP, intact"
 
 dmesg | grep -E 'toe|failover|watchdog' | tail -n 12 | sed 's/^/# /'
 exit $TOE_FAILED

@@ -46,6 +46,7 @@ peers)
 	listeners reset 5200
 	listeners hang 5300
 	listeners up 5400 1
+	listeners down 5410 1
 	exit 0 ;;
 guest) echo "N=$N SIZE=$SIZE sh /tests/failover-suite.sh"; exit 0 ;;
 devopts) exit 0 ;;
@@ -54,7 +55,7 @@ checks) OUT=$3 ;;
 *) die "unknown question '$WHAT' (see scripts/tests/vm.sh)" ;;
 esac
 
-plan 6 "failover host checks"
+plan 7 "failover host checks"
 
 for round in reset hang; do
 	ok=0
@@ -66,6 +67,8 @@ for round in reset hang; do
 done
 check "[$FLAVOUR] upload while the device hangs: the peer receives the stream intact" \
 	peer_expected "$OUT/up-0.log"
+check "[$FLAVOUR] link down and up: the peer receives the stream intact" \
+	peer_expected "$OUT/down-0.log"
 # The device said it hangs (the property read back over QMP), twice: once
 # for the round, once for the upload.
 check "[$FLAVOUR] hang: the device was made to stop answering (read back)" \
