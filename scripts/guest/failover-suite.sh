@@ -168,7 +168,23 @@ while ! toectl list | grep -q ':5400 .* nic ' && [ "$(date +%s)" -lt $end ]; do
 	sleep 0.2
 done
 echo "TOE_HANG 1"
-sleep 1
+# Hung once it takes nothing: the command watchdog posts a NOP every
+# 0.5 s while a connection is on the NIC, so cmd_completed stops moving.
+# (The host sets the hang over QMP when it reads the line above, which
+# has taken more than a second; a fixed wait let the upload go first.)
+read -r t0 x < /proc/uptime
+last=$(ethtool_stat "$DEV" cmd_completed)
+for i in $(seq 40); do
+	sleep 0.25
+	read -r t x < /proc/uptime
+	now=$(ethtool_stat "$DEV" cmd_completed)
+	if [ "$now" != "$last" ]; then
+		last=$now t0=$t
+	elif [ "$(echo "$t0 $t" | awk '{ print ($2 - $1 >= 1.2) }')" = 1 ]; then
+		break
+	fi
+done
+echo "# upload: no command completed for $(echo "$t0 $t" | awk '{ printf "%.1f", $2 - $1 }') s"
 rc=0
 toectl upload --port 5400 || rc=1
 touch /tmp/go-up
