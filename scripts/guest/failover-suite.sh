@@ -156,17 +156,25 @@ round hang 5300 hang_idle
 [ "$(ethtool_stat "$DEV" watchdog_resets)" -gt "$wd" ]
 log_test $? "hang: the command watchdog found the device stopped and reset it"
 
+# paused_on_nic PORT NAME: one transfer to PORT (seed PORT + 1000 out,
+# PORT + 2000 in, as the peer's listeners have them), moved to the NIC at 64K and paused at 512K
+# until /tmp/go-NAME; its errors in /tmp/xfer-NAME.err, its pid in $pid.
+# Returns once toectl lists it on the NIC (60 s at most).
+paused_on_nic() {
+	local end=$(($(date +%s) + 60))
+	toe-xfer --connect $TOE_PEER_V4:$1 --bytes "$SIZE" --seed $(($1 + 1000)) \
+		--expect $(($1 + 2000)):"$SIZE" --offload-at 64K --pause-at 512K \
+		--resume-file /tmp/go-$2 > /dev/null 2> /tmp/xfer-$2.err &
+	pid=$!
+	while ! toectl list | grep -q ":$1 .* nic " && [ "$(date +%s)" -lt $end ]; do
+		sleep 0.2
+	done
+}
+
 # An upload asked for while the device hangs: its command gets no
 # answer, the reset that follows brings the connection home from host
 # state, and the upload returns success (toe_failover_wait()).
-toe-xfer --connect $TOE_PEER_V4:5400 --bytes "$SIZE" --seed 6400 \
-	--expect 7400:"$SIZE" --offload-at 64K --pause-at 512K \
-	--resume-file /tmp/go-up > /dev/null 2> /tmp/xfer-up.err &
-pid=$!
-end=$(($(date +%s) + 60))
-while ! toectl list | grep -q ':5400 .* nic ' && [ "$(date +%s)" -lt $end ]; do
-	sleep 0.2
-done
+paused_on_nic 5400 up
 echo "TOE_HANG 1"
 # Hung once it takes nothing: the command watchdog posts a NOP every
 # 0.5 s while a connection is on the NIC, so cmd_completed stops moving.
@@ -199,14 +207,7 @@ log_test $rc "upload while the device hangs: home by the reset, stream intact"
 # home first (the core follows NETDEV_GOING_DOWN), within the command;
 # while the link is down no move is taken; once it is up again the
 # kernel's TCP carries the stream to its end, intact.
-toe-xfer --connect $TOE_PEER_V4:5410 --bytes "$SIZE" --seed 6410 \
-	--expect 7410:"$SIZE" --offload-at 64K --pause-at 512K \
-	--resume-file /tmp/go-down > /dev/null 2> /tmp/xfer-down.err &
-pid=$!
-end=$(($(date +%s) + 60))
-while ! toectl list | grep -q ':5410 .* nic ' && [ "$(date +%s)" -lt $end ]; do
-	sleep 0.2
-done
+paused_on_nic 5410 down
 rc=0
 toectl list | grep -q ':5410 .* nic ' || rc=1
 read -r t0 x < /proc/uptime

@@ -189,15 +189,22 @@ echo "GUEST_UNREAD_MAX ${unread:-none} (tcp_rmem[2] $rmem_max)"
 [ -n "$unread" ] && [ "$unread" -le $((rmem_max + (4 << 20))) ]
 log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves: unread data within tcp_rmem[2] and a ring"
 
+# wait_listening PORT: until a local listener is on PORT (5 s at most),
+# not a guessed half second.
+wait_listening() {
+	local i
+	for i in $(seq 50); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # A connection whose route does not leave through the NIC stays where it
 # is: TOE_OFFLOAD fails with ENODEV and the stream is unharmed.
 toe-xfer --listen 5020 --bytes 1M --seed 28 --fin-last > /tmp/lo.rx 2>/dev/null &
 lo_pid=$!
-# Until it listens, not a guessed half second.
-for i in $(seq 50); do
-	ss -Hltn 'sport = :5020' | grep -q . && break
-	sleep 0.1
-done
+wait_listening 5020
 xfer_rc=0
 toe-xfer --connect 127.0.0.1:5020 --bytes 1M --seed 27 --offload-at 64K \
 	> /tmp/lo.tx 2>/tmp/xfer.err || xfer_rc=$?
@@ -224,10 +231,7 @@ user_asks() {
 	toe-xfer --listen $port --bytes 1M --seed 29 --fin-last \
 		> /dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 50); do
-		ss -Hltn "sport = :$port" | grep -q . && break
-		sleep 0.1
-	done
+	wait_listening $port
 	toe-xfer --uid 65534 --connect 127.0.0.1:$port --bytes 1M --seed 30 \
 		--offload-at 64K > /dev/null 2> /tmp/xfer.err
 	i=$?
