@@ -191,7 +191,7 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 	struct toe_conn_state *cs;
 	struct toe_sock *ts = toe_sk(sk);
 	struct toe_priv *priv = ts->priv;
-	struct toe_tcb tcb;
+	struct toe_tcb tcb = {};	/* traced even when not decoded */
 	int err;
 
 	sock_owned_by_me(sk);
