@@ -26,6 +26,8 @@ enum toe_fake_op {
 enum toe_fake_answer {
 	TOE_FAKE_ERROR,		/* the device's refusal: -EINVAL */
 	TOE_FAKE_TIMEOUT,	/* no answer: the device is reset */
+	TOE_FAKE_RESET,		/* a reset from elsewhere ends the wait */
+	TOE_FAKE_DOWN,		/* being reset: the command is not sent */
 	TOE_FAKE_HOSTILE,	/* success, with a state that cannot be */
 };
 

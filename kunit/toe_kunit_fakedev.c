@@ -53,20 +53,28 @@ static void toe_fake_reset(struct toe_priv *priv, const char *why)
 
 /*
  * The answer to one command: 0 to go on with it, or what the caller gets.
- * A timeout returns once the reset it asks for has let the waiters go.
+ * A timeout, or a reset that ends the wait, returns once the reset has
+ * let the waiters go, as toe_cmd_exec() does; a device that is down, a
+ * reset under way, gets no command and does not wait for the reset.
  */
 static int toe_fake_answer(struct toe_fake *f, enum toe_fake_op op)
 {
 	f->calls[op]++;
 	if (!(f->fail & BIT(op)) || f->answer == TOE_FAKE_HOSTILE)
 		return 0;
-	if (f->answer == TOE_FAKE_TIMEOUT) {
+	switch (f->answer) {
+	case TOE_FAKE_TIMEOUT:
+	case TOE_FAKE_RESET:
 		reinit_completion(&f->waiters_released);
 		toe_fake_reset(f->priv, "command timeout");
 		wait_for_completion(&f->waiters_released);
-		return -ETIMEDOUT;
+		return f->answer == TOE_FAKE_TIMEOUT ? -ETIMEDOUT : -ENETRESET;
+	case TOE_FAKE_DOWN:
+		toe_fake_reset(f->priv, "a fault elsewhere");
+		return -ENETDOWN;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
 }
 
 static bool toe_fake_hostile(struct toe_fake *f, enum toe_fake_op op)

@@ -45,6 +45,7 @@ struct toe_move_fault {
 	u32 refusal;			/* offload: TOE_REFUSE_* */
 	u32 resets;			/* device resets that follow */
 	u32 why;			/* upload: TOE_UPLOAD_WHY_* it ends with */
+	bool taken;			/* offload: the device may have it */
 };
 
 static u8 toe_move_byte(u32 seed, u32 off)
@@ -185,12 +186,21 @@ static const struct toe_move_fault toe_offload_faults[] = {
 	  TOE_REFUSE_DEVICE, 0 },
 	{ "DIVERT unanswered", BIT(TOE_FAKE_DIVERT), TOE_FAKE_TIMEOUT,
 	  TOE_REFUSE_DEVICE, 1 },
+	{ "DIVERT ended by a reset", BIT(TOE_FAKE_DIVERT), TOE_FAKE_RESET,
+	  TOE_REFUSE_DEVICE, 1 },
+	{ "DIVERT while the device is down", BIT(TOE_FAKE_DIVERT),
+	  TOE_FAKE_DOWN, TOE_REFUSE_DEVICE, 1 },
 	{ "receive ring never drained", BIT(TOE_FAKE_DRAIN_RX),
 	  TOE_FAKE_ERROR, TOE_REFUSE_BUSY, 0 },
 	{ "OFFLOAD refused", BIT(TOE_FAKE_OFFLOAD), TOE_FAKE_ERROR,
 	  TOE_REFUSE_DEVICE, 0 },
+	/* It may have taken it: home from host state by the reset. */
 	{ "OFFLOAD unanswered", BIT(TOE_FAKE_OFFLOAD), TOE_FAKE_TIMEOUT,
-	  TOE_REFUSE_DEVICE, 1 },
+	  TOE_REFUSE_DEVICE, 1, 0, true },
+	{ "OFFLOAD ended by a reset", BIT(TOE_FAKE_OFFLOAD), TOE_FAKE_RESET,
+	  TOE_REFUSE_DEVICE, 1, 0, true },
+	{ "OFFLOAD while the device is down", BIT(TOE_FAKE_OFFLOAD),
+	  TOE_FAKE_DOWN, TOE_REFUSE_DEVICE, 1 },
 	{ "OFFLOAD then UNDIVERT refused",
 	  BIT(TOE_FAKE_OFFLOAD) | BIT(TOE_FAKE_UNDIVERT), TOE_FAKE_ERROR,
 	  TOE_REFUSE_DEVICE, 1 },
@@ -202,6 +212,10 @@ static const struct toe_move_fault toe_upload_faults[] = {
 	  TOE_UPLOAD_WHY_RESET },
 	{ "UPLOAD unanswered", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_TIMEOUT, 0, 1,
 	  TOE_UPLOAD_WHY_RESET },
+	{ "UPLOAD ended by a reset", BIT(TOE_FAKE_UPLOAD), TOE_FAKE_RESET, 0,
+	  1, TOE_UPLOAD_WHY_RESET },
+	{ "UPLOAD while the device is down", BIT(TOE_FAKE_UPLOAD),
+	  TOE_FAKE_DOWN, 0, 1, TOE_UPLOAD_WHY_RESET },
 	{ "UPLOAD state acknowledges unwritten data", BIT(TOE_FAKE_UPLOAD),
 	  TOE_FAKE_HOSTILE, 0, 1, TOE_UPLOAD_WHY_RESET },
 	/* Home by the upload; the device is reset to drop its hold. */
@@ -238,9 +252,16 @@ static void offload_fails_in_turn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ts->info.offloads, 0);
 	toe_move_expect_home(test);
 	KUNIT_EXPECT_EQ(test, c->fake->resets, fault->resets);
-	/* What DIVERT took is given back, whether or not OFFLOAD came. */
+	/*
+	 * What DIVERT took is given back, whether or not OFFLOAD came; by the
+	 * reset, if the device may have taken the connection.
+	 */
 	if (fault->fail & ~BIT(TOE_FAKE_DIVERT))
-		KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_UNDIVERT], 1);
+		KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_UNDIVERT],
+				fault->taken ? 0 : 1);
+	/* Taken, it came home from host state: the status page's. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&c->fake->priv->stats.failovers),
+			fault->taken ? 1 : 0);
 	c->fake->fail = 0;
 	toe_move_expect_intact(test, 0);
 }

@@ -189,8 +189,13 @@ struct toe_core_cb {
  * (include/toe_hw.h names them), about the connection the device calls
  * @conn_id and the host @handle; the device echoes @handle in every event
  * about the connection. Those that wait for the device's answer sleep,
- * and return 0 or the answer's errno: -ETIMEDOUT when none came (the
- * driver then resets the device), -EIO when a reset ended the wait.
+ * and return 0 or the answer's errno, or one of the driver's own
+ * (toe_conn_err_reset()): -ETIMEDOUT when none came (the driver has
+ * reset the device), -ENETRESET when a reset ended the wait, -ENETDOWN
+ * when the device takes no commands (it is being reset, or is down: the
+ * command was not sent). After the first two the device may or may not
+ * have done what it was asked; it does nothing more, and the reset's
+ * @lost_state walks the connections still on it.
  *
  * @divert: hold the frames of the connection whose tuple (struct
  *	toe_tuple, @len bytes at bus address @tuple) names; *@conn_id is the
@@ -227,6 +232,19 @@ struct toe_conn_ops {
 	int (*drain_rx)(struct toe_priv *priv, unsigned long timeout);
 	void (*reset)(struct toe_priv *priv, const char *why);
 };
+
+/**
+ * toe_conn_err_reset() - whether an errno of struct toe_conn_ops is the
+ * driver's, saying a reset ends the command, rather than the device's
+ * answer.
+ * @err: what the operation returned
+ *
+ * Return: true for -ETIMEDOUT, -ENETRESET and -ENETDOWN.
+ */
+static inline bool toe_conn_err_reset(int err)
+{
+	return err == -ETIMEDOUT || err == -ENETRESET || err == -ENETDOWN;
+}
 
 /*
  * struct toe_priv - per-device state; each field's lock is written next

@@ -10,7 +10,10 @@
  * answer within TOE_CMD_TIMEOUT schedules a device reset, and its caller
  * waits for that reset before returning: only once the device has been
  * reset is the payload buffer the caller's again. A reset completes every
- * waiter with -EIO.
+ * waiter with -ENETRESET; a command asked for while the device is down
+ * is not sent, and gets -ENETDOWN. These two and -ETIMEDOUT are the
+ * driver's own (toe_conn_err_reset()): no answer of the device maps to
+ * them.
  *
  * toe_cmd_post() queues a command nobody waits for (the data path's SEND
  * and RECV_FREED, issued with the socket lock held): its tag has
@@ -148,7 +151,7 @@ void toe_cmd_stop(struct toe_priv *priv)
  * toe_cmd_reset() - forget every command and event after a device reset.
  * @priv: the device, held in reset or never started
  *
- * Completes every waiter with -EIO, empties both rings and posts every
+ * Completes every waiter with -ENETRESET, empties both rings and posts every
  * event slot again (the new TAIL is written by toe_cmd_start()).
  *
  * Context: process; the EVT irq is disabled.
@@ -160,7 +163,7 @@ void toe_cmd_reset(struct toe_priv *priv)
 	spin_lock(&priv->cmd_lock);
 	list_for_each_entry_safe(w, tmp, &priv->cmd_pending, node) {
 		list_del_init(&w->node);
-		w->ret = -EIO;
+		w->ret = -ENETRESET;
 		complete(&w->done);
 	}
 	memset(priv->cmd.desc, 0, priv->cmd.size * sizeof(struct toe_cmd));
@@ -185,8 +188,8 @@ void toe_cmd_start(struct toe_priv *priv)
 /*
  * Write one command at the ring's tail and ring the doorbell. @w waits
  * for the answer (it goes on the pending list with its tag), or is NULL
- * for a posted command. Return: 0, -EIO (device being reset) or -EBUSY
- * (ring full).
+ * for a posted command. Return: 0, -ENETDOWN (device being reset, or
+ * down) or -EBUSY (ring full).
  */
 static int toe_cmd_queue(struct toe_priv *priv,
 			 const struct toe_cmd_args *args,
@@ -198,7 +201,7 @@ static int toe_cmd_queue(struct toe_priv *priv,
 
 	lockdep_assert_held(&priv->cmd_lock);
 	if (!priv->cmd_ready)
-		return -EIO;
+		return -ENETDOWN;
 	head = toe_rd(priv, TOE_REG_RING(ring->id, TOE_RING_HEAD));
 	if (toe_ring_used(head, ring->tail) >= ring->size)
 		return -EBUSY;
@@ -229,8 +232,9 @@ static int toe_cmd_queue(struct toe_priv *priv,
  * Context: process, may sleep; must not be called from the EVT irq
  * thread or with priv->state_lock held (a timeout waits for a reset).
  * Return: 0, the errno of the device's status (toe_status_to_errno()),
- * -EIO if the device is being reset or was reset while the command ran,
- * -ETIMEDOUT if it never answered, or if the command ring stayed full
+ * -ENETDOWN if the device is being reset or is down (the command was not
+ * sent), -ENETRESET if it was reset while the command ran, -ETIMEDOUT
+ * if it never answered, or if the command ring stayed full
  * for as long (a reset is then under way).
  */
 int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args)
@@ -293,7 +297,7 @@ int toe_cmd_exec(struct toe_priv *priv, struct toe_cmd_args *args)
  *
  * Context: process or the EVT irq thread; does not sleep.
  * Return: 0, -EINVAL with a payload, -EBUSY if the command ring is full,
- * -EIO if the device is being reset.
+ * -ENETDOWN if the device is being reset, or down.
  */
 int toe_cmd_post(struct toe_priv *priv, const struct toe_cmd_args *args)
 {
@@ -345,6 +349,9 @@ static void toe_cmd_done(struct toe_priv *priv, const struct toe_evt_info *e)
 		found->ret = -EIO;
 	} else {
 		found->ret = toe_status_to_errno(e->status);
+		/* Only the driver says that a reset ended a command. */
+		if (toe_conn_err_reset(found->ret))
+			found->ret = -EIO;
 		found->value = e->value;
 	}
 	complete(&found->done);

@@ -73,7 +73,7 @@ int toe_conn_undivert(struct toe_sock *ts)
 	int err = priv->ops->undivert(priv, ts->conn_id, ts->handle);
 
 	trace_toe_undivert(ts->conn_id, err);
-	if (err && err != -EIO && err != -ETIMEDOUT) {
+	if (err && !toe_conn_err_reset(err)) {
 		netdev_warn(priv->netdev,
 			    "conn %u: UNDIVERT refused (%d): resetting the device, which would hold the peer's frames\n",
 			    ts->conn_id, err);

@@ -147,7 +147,8 @@ static bool toe_dbg_wait_error(struct toe_priv *priv, u64 before)
 
 /*
  * A malformed command: refused if the device answers with an error
- * status. -EIO/-ETIMEDOUT/-EBUSY mean the injection could not be judged.
+ * status. A reset (toe_conn_err_reset()) or a full ring (-EBUSY) means
+ * the injection could not be judged.
  */
 static int toe_inject_cmd(struct toe_priv *priv, struct toe_inject_result *r,
 			  u16 opcode, u64 addr, u32 len, int expect)
@@ -168,7 +169,7 @@ static int toe_inject_cmd(struct toe_priv *priv, struct toe_inject_result *r,
 			   r->kind);
 		return -EPROTO;
 	}
-	if (ret == -EIO || ret == -ETIMEDOUT || ret == -EBUSY)
+	if (toe_conn_err_reset(ret) || ret == -EBUSY)
 		return ret;
 	if (ret != expect)
 		netdev_warn(priv->netdev, "inject %s: refused with %d, expected %d\n",

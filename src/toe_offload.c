@@ -9,7 +9,9 @@
  * control block and the queued data are captured; OFFLOAD commits. Only
  * then is the kernel's TCP silenced (toe_tcp_quiesce()). A failure at any
  * step before the commit UNDIVERTs, which hands the held frames to the
- * kernel: the connection stays where it was, untouched.
+ * kernel: the connection stays where it was, untouched. An OFFLOAD that
+ * got no answer may have been taken: the connection is then brought home
+ * from host state by the device's reset, as if it had moved.
  */
 #include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
@@ -301,6 +303,44 @@ static int toe_drain_tx(struct sock *sk, unsigned long timeout)
 }
 
 /*
+ * The NIC has the connection: the kernel's TCP is silenced, and the ULP
+ * keeps @pre, the data the application has yet to read.
+ */
+static void toe_offload_committed(struct sock *sk, struct toe_sock *ts,
+				  u8 *pre, u32 pre_len)
+{
+	spin_lock_bh(&ts->lock);
+	WRITE_ONCE(ts->where, TOE_WHERE_NIC);
+	spin_unlock_bh(&ts->lock);
+	kvfree(ts->pre);
+	ts->pre = pre;
+	ts->pre_len = pre_len;
+	ts->pre_off = 0;
+	toe_shadow_start(sk, ts);
+	toe_tcp_quiesce(sk);
+}
+
+/*
+ * OFFLOAD got no answer, and the device has been reset: it may have taken
+ * the connection and acknowledged the peer's data into the receive ring,
+ * or not. Either way the host holds all it needs (invariant 2), so it is
+ * taken as moved, and the reset's failover brings it home from host
+ * state, as for any connection the device ran. Returns @err; the socket
+ * is home (or reset, if it could not be restored), its device let go.
+ */
+static int toe_offload_unanswered(struct sock *sk, struct toe_sock *ts,
+				  int err)
+{
+	if (toe_failover_wait(sk, ts)) {
+		netdev_warn(ts->priv->netdev,
+			    "conn %u: OFFLOAD got no answer and no reset brought it home: the connection is lost\n",
+			    ts->conn_id);
+		toe_sock_lost(sk, ts, TOE_UPLOAD_WHY_RESET, false);
+	}
+	return err;
+}
+
+/*
  * Phase two, the device holding the frames: run the backlog, capture the
  * state, take what came since phase zero, OFFLOAD. Takes @pre.
  */
@@ -394,21 +434,16 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 	err = ts->priv->ops->offload(ts->priv, ts->conn_id, ts->handle,
 				     ts->cmd_dma, sizeof(*req));
 	trace_toe_offload(ts->conn_id, err);
+	if (err == -ETIMEDOUT || err == -ENETRESET) {
+		toe_refuse(ts, TOE_REFUSE_DEVICE, err);
+		toe_offload_committed(sk, ts, pre, pre_len);
+		return toe_offload_unanswered(sk, ts, err);
+	}
 	if (err) {
 		err = toe_refuse(ts, TOE_REFUSE_DEVICE, err);
 		goto out;
 	}
-
-	/* Committed: the NIC has it. */
-	spin_lock_bh(&ts->lock);
-	WRITE_ONCE(ts->where, TOE_WHERE_NIC);
-	spin_unlock_bh(&ts->lock);
-	kvfree(ts->pre);
-	ts->pre = pre;
-	ts->pre_len = pre_len;
-	ts->pre_off = 0;
-	toe_shadow_start(sk, ts);
-	toe_tcp_quiesce(sk);
+	toe_offload_committed(sk, ts, pre, pre_len);
 	return 0;
 
 out:
@@ -610,6 +645,9 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 		err = toe_offload_commit(ts, mac, &tcb, pre, pre_len);
 		pre = NULL;	/* the commit took it */
 	}
+	/* Home through the failover of an OFFLOAD with no answer. */
+	if (err && !ts->priv)
+		return err;
 	if (err) {
 		/* Undo: the held frames go to the kernel, which has it all. */
 		toe_conn_undivert(ts);

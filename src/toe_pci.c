@@ -12,7 +12,7 @@
  *   down:  stop NAPI and TX, refuse commands, disable the three vectors
  *          (waiting for running handlers), mask every cause;
  *   clear: TOE_CTRL_RESET, free in-flight TX frames, post RX buffers and
- *          event slots again, complete command waiters with -EIO;
+ *          event slots again, complete command waiters with -ENETRESET;
  *   home:  every connection the device ran comes home from host state
  *          (toe_failover_all()), before any of its frames can reach the
  *          kernel's TCP again;
@@ -345,7 +345,7 @@ static int toe_dev_up(struct toe_priv *priv)
  * @priv: the device
  *
  * In-flight TX frames are dropped (TCP retransmits them), waiting commands
- * fail with -EIO, the carrier is restored from the device's link state.
+ * fail with -ENETRESET, the carrier is restored from the device's link state.
  * If the device does not come back, the interface stays down without
  * carrier until a later reset succeeds.
  *

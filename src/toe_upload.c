@@ -213,17 +213,16 @@ int toe_upload(struct sock *sk, enum toe_upload_why why)
 			 * reset brings them all home from host state.
 			 */
 			priv->ops->reset(priv, "upload state not valid");
-			err = -EIO;
+			err = -ENETRESET;
 		}
-	} else if (err != -ECONNRESET && !READ_ONCE(ts->closed) &&
-		   err != -EIO && err != -ETIMEDOUT) {
+	} else if (!toe_conn_err_reset(err) && !READ_ONCE(ts->closed)) {
 		/* Refused, the connection still open: the same. */
 		netdev_warn(priv->netdev, "conn %u: UPLOAD refused (%d)\n",
 			    ts->conn_id, err);
 		priv->ops->reset(priv, "upload refused");
-		err = -EIO;
+		err = -ENETRESET;
 	}
-	if (err == -EIO || err == -ETIMEDOUT) {
+	if (toe_conn_err_reset(err)) {
 		/* A reset is under way: it brings the connection home. */
 		err = toe_failover_wait(sk, ts);
 		if (!err)
