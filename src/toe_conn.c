@@ -29,10 +29,15 @@
  *	(kfree_rcu() at close).
  * @dma_done: the device writes none of the buffers any more (it was
  *	told to let go, or reset); if not, they are left to it, not freed
+ *
+ * Context: process, the socket owned.
  */
 void toe_sock_release_nic(struct toe_sock *ts, bool settled, bool dma_done)
 {
 	struct toe_priv *priv = ts->priv;
+
+	/* The kernel's queues have what they took of the reserve. */
+	toe_tcp_unreserve(ts->sk, ts->reserve_base);
 
 	xa_erase(&priv->conns, ts->handle);
 	atomic_dec(&priv->n_conns);

@@ -166,6 +166,13 @@ static int toe_send_nic(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!space)
 		return -EAGAIN;
 	n = min_t(size_t, space, len);
+	/* What an upload puts back into the kernel's queues is charged now. */
+	if (toe_tcp_reserve(sk, ts->reserve_base,
+			    ts->write_seq + n - READ_ONCE(ts->snd_una))) {
+		toe_warn_rl(ts->priv, "conn %u: no send memory for %u bytes\n",
+			    ts->conn_id, n);
+		return -ENOBUFS;
+	}
 	at = toe_buf_off(&ts->snd, ts->write_seq);
 	first = min(n, ts->snd.size - at);
 	if (copy_from_iter(ts->snd.data + at, first, &msg->msg_iter) != first ||

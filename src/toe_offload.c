@@ -236,6 +236,12 @@ static int toe_offload_prepare(struct toe_sock *ts, struct toe_tcb *tcb,
 			  toe_rcv_ring_need(tcb)))
 		return toe_refuse_queued(ts, "receive ring",
 					 toe_rcv_ring_need(tcb), -ENOMEM);
+	/* The way home may not need memory it might not get. */
+	if (toe_tcp_reserve(sk, ts->reserve_base,
+			    tcb->write_seq - tcb->snd_una))
+		return toe_refuse_queued(ts, "send memory for the upload",
+					 tcb->write_seq - tcb->snd_una,
+					 -ENOBUFS);
 	/*
 	 * The peer hears from the kernel meanwhile: what the backlog holds
 	 * runs between the long steps (it only moves snd_una and rcv_nxt).
@@ -596,6 +602,7 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	/* From here on, toe_sock_release_nic() gives back what was taken. */
 	dev_hold(priv->netdev);
 	ts->priv = priv;
+	ts->reserve_base = sk->sk_reserved_mem;
 	ts->cmd_buf = dma_alloc_coherent(priv->dma_dev, PAGE_SIZE,
 					 &ts->cmd_dma, GFP_KERNEL);
 	/*

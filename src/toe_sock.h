@@ -88,6 +88,9 @@ static inline u32 toe_buf_off(const struct toe_buf *b, u32 seq)
  *	device was not told of (the command ring was full); socket lock
  * @send_unposted: the last SEND was not posted (the ring was full); the
  *	data waits in the send ring; socket lock
+ * @reserve_base: the socket's sk_reserved_mem before the offload
+ *	(SO_RESERVE_MEM's); what the ULP reserves for the upload is above
+ *	it (toe_tcp_reserve()); socket lock
  * @repost_work: posts again what the ring had no room for, soon after;
  *	holds a reference on the socket while queued
  * @kernel_ops: calls into the kernel's TCP that may sleep in it (sendpage,
@@ -148,6 +151,7 @@ struct toe_sock {
 	u32 rcv_deficit;
 	u32 rcv_freed_unposted;
 	bool send_unposted;
+	u32 reserve_base;
 	struct delayed_work repost_work;
 	int kernel_ops;
 	int waiters;
@@ -362,6 +366,8 @@ int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,
 			    u32 write_seq);
 int toe_tcp_take_unread(struct sock *sk, u32 from, u8 **buf, u32 *len);
 u64 toe_tcp_bytes(const struct sock *sk);
+int toe_tcp_reserve(struct sock *sk, u32 base, u32 bytes);
+void toe_tcp_unreserve(struct sock *sk, u32 base);
 int toe_tcp_restore(struct sock *sk, const struct toe_tcb *tcb,
 		    const struct toe_buf *snd, const struct kvec *unread,
 		    unsigned long nr, size_t unread_len, bool *unread_taken);

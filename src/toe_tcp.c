@@ -231,6 +231,73 @@ void toe_tcp_quiesce(struct sock *sk)
 	sk_mem_reclaim(sk);
 }
 
+/*
+ * The send memory that putting @bytes back into the kernel's queues takes
+ * at most: the data, a sixteenth more, and an skb's own for each size
+ * goal of it, as tcp_sendmsg_locked() builds them in repair mode (an MSS,
+ * or with GSO up to half the largest window).
+ */
+static u64 toe_tcp_requeue_cost(const struct sock *sk, u32 bytes)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 goal = max_t(u32, tp->mss_cache, TCP_MIN_MSS);
+
+	if (sk_can_gso(sk))
+		goal = max(goal, min_t(u32, sk->sk_gso_max_size,
+				       tp->max_window / 2));
+	return bytes + bytes / 16 +
+	       (u64)(bytes / goal + 2) * SKB_TRUESIZE(2 * MAX_TCP_HEADER);
+}
+
+/**
+ * toe_tcp_reserve() - hold the send memory an upload will need.
+ * @sk: the socket, owned
+ * @base: its sk_reserved_mem outside the ULP (toe_sock.reserve_base)
+ * @bytes: the send data the upload may have to put back, at most
+ *
+ * An upload may not fail for want of memory: under tcp_mem or memcg
+ * pressure the kernel would not take the send data back, and the
+ * connection would be lost. So the memory is charged to the socket
+ * before it is needed, while the ring fills, and held as SO_RESERVE_MEM
+ * holds it: as sk_reserved_mem, which no reclaim takes, until
+ * toe_tcp_unreserve(). toe_tcp_restore()'s queues use it. Memory the
+ * socket has charged already (its queues, before they are emptied at the
+ * offload) counts.
+ *
+ * Return: 0, or -ENOBUFS if it cannot be charged now.
+ */
+int toe_tcp_reserve(struct sock *sk, u32 base, u32 bytes)
+{
+	u64 need = base + toe_tcp_requeue_cost(sk, bytes);
+	s64 have = (s64)sk->sk_forward_alloc + sk->sk_wmem_queued +
+		   atomic_read(&sk->sk_rmem_alloc);
+
+	sock_owned_by_me(sk);
+	if (need <= sk->sk_reserved_mem)
+		return 0;
+	if (need > INT_MAX)
+		return -ENOBUFS;
+	/* A page or 64K at a time, not each write's few bytes. */
+	if ((s64)need > have &&
+	    !__sk_mem_schedule(sk, max_t(int, need - have, SZ_64K),
+			       SK_MEM_SEND))
+		return -ENOBUFS;
+	sk->sk_reserved_mem = need;
+	return 0;
+}
+
+/**
+ * toe_tcp_unreserve() - give back what toe_tcp_reserve() held.
+ * @sk: the socket, owned
+ * @base: its sk_reserved_mem outside the ULP
+ */
+void toe_tcp_unreserve(struct sock *sk, u32 base)
+{
+	sock_owned_by_me(sk);
+	sk->sk_reserved_mem = base;
+	sk_mem_reclaim(sk);
+}
+
 /* Queue @len bytes of the send ring from @seq with tcp_sendmsg_locked(). */
 static int toe_tcp_queue(struct sock *sk, const struct toe_buf *b, u32 seq,
 			 u32 len)

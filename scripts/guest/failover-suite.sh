@@ -19,7 +19,7 @@
 N=${N:-50}
 SIZE=${SIZE:-2M}
 
-toe_plan 16
+toe_plan 18
 toe_load || exit 1
 toe_wait_peer || exit 1
 DEV=$(toe_dev)
@@ -156,19 +156,32 @@ round hang 5300 hang_idle
 [ "$(ethtool_stat "$DEV" watchdog_resets)" -gt "$wd" ]
 log_test $? "hang: the command watchdog found the device stopped and reset it"
 
-# paused_on_nic PORT NAME: one transfer to PORT (seed PORT + 1000 out,
-# PORT + 2000 in, as the peer's listeners have them), moved to the NIC at 64K and paused at 512K
+# paused_on_nic PORT NAME [BYTES]: one transfer to PORT (seed PORT + 1000
+# out, PORT + 2000 in, as the peer's listeners have them; BYTES, by
+# default SIZE, each way), moved to the NIC at 64K and paused at 512K
 # until /tmp/go-NAME; its errors in /tmp/xfer-NAME.err, its pid in $pid.
 # Returns once toectl lists it on the NIC (60 s at most).
 paused_on_nic() {
-	local end=$(($(date +%s) + 60))
-	toe-xfer --connect $TOE_PEER_V4:$1 --bytes "$SIZE" --seed $(($1 + 1000)) \
-		--expect $(($1 + 2000)):"$SIZE" --offload-at 64K --pause-at 512K \
+	local end=$(($(date +%s) + 60)) bytes=${3:-$SIZE}
+	toe-xfer --connect $TOE_PEER_V4:$1 --bytes "$bytes" --seed $(($1 + 1000)) \
+		--expect $(($1 + 2000)):"$bytes" --offload-at 64K --pause-at 512K \
 		--resume-file /tmp/go-$2 > /dev/null 2> /tmp/xfer-$2.err &
 	pid=$!
 	while ! toectl list | grep -q ":$1 .* nic " && [ "$(date +%s)" -lt $end ]; do
 		sleep 0.2
 	done
+}
+
+# ended_home NAME SEED REASON: the transfer in $pid ends cleanly, the
+# peer's stream SEED intact, after one move to the NIC and one home for
+# REASON (TOE_INFO upload_reason). Fails otherwise.
+ended_home() {
+	local ok=0
+	wait $pid || ok=1
+	sed 's/^/# /' /tmp/xfer-$1.err
+	grep -q "^toe-xfer: received seed $2's .* bytes, every one as expected" /tmp/xfer-$1.err &&
+	grep -q "^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason $3 " /tmp/xfer-$1.err || ok=1
+	return $ok
 }
 
 # An upload asked for while the device hangs: its command gets no
@@ -197,10 +210,7 @@ rc=0
 toectl upload --port 5400 || rc=1
 touch /tmp/go-up
 echo "TOE_PEER_TOUCH go-up"
-wait $pid || rc=1
-sed 's/^/# /' /tmp/xfer-up.err
-grep -q "^toe-xfer: received seed 7400's .* bytes, every one as expected" /tmp/xfer-up.err &&
-grep -q '^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason 6 ' /tmp/xfer-up.err || rc=1
+ended_home up 7400 6 || rc=1
 log_test $rc "upload while the device hangs: home by the reset, stream intact"
 
 # ip link set down with a connection on the NIC: the connection comes
@@ -221,12 +231,36 @@ ip link set "$DEV" up
 toe_wait_peer >/dev/null 2>&1
 touch /tmp/go-down
 echo "TOE_PEER_TOUCH go-down"
+ended_home down 7410 6
+log_test $? "link down, then up: the stream goes on on the kernel's TCP, intact"
+
+# An upload under memory pressure: net.ipv4.tcp_mem far below what TCP
+# holds, and the send ring full of data the peer has not acknowledged
+# (the device drops every frame meanwhile; 8M to send, more than the
+# largest ring holds). The kernel's TCP must take it all back (the memory
+# was reserved as the ring filled, toe_tcp_reserve()): the connection
+# comes home, not reset; once the pressure and the faults are gone, the
+# stream ends intact.
+paused_on_nic 5420 mem 8M
+echo "TOE_FAULTS 1000 0 0"
+sleep 1
+touch /tmp/go-mem
+sleep 2
+mem=$(sysctl -n net.ipv4.tcp_mem)
 rc=0
-wait $pid || rc=1
-sed 's/^/# /' /tmp/xfer-down.err
-grep -q "^toe-xfer: received seed 7410's .* bytes, every one as expected" /tmp/xfer-down.err &&
-grep -q '^toe-xfer: toe where 0 offloads 1 uploads 1 .* upload_reason 6 ' /tmp/xfer-down.err || rc=1
-log_test $rc "link down, then up: the stream goes on on the kernel's TCP, intact"
+sysctl -qw net.ipv4.tcp_mem="1 1 1" || rc=1
+toectl upload --port 5420 || rc=1
+sysctl -qw net.ipv4.tcp_mem="$mem"
+toectl list | grep ':5420 ' | sed 's/^/# /'
+toectl list | grep -q ':5420 .* host ' || rc=1
+# What the kernel took back and the peer has yet to acknowledge.
+ss -tin '( dport = :5420 )' | sed 's/^/# /'
+ss -tin '( dport = :5420 )' | grep -q ' unacked:' || rc=1
+log_test $rc "upload under tcp_mem pressure, unacknowledged data in the ring: home, not reset"
+echo "TOE_FAULTS 0 0 0"
+echo "TOE_PEER_TOUCH go-mem"
+ended_home mem 7420 1
+log_test $? "upload under memory pressure: the stream ends on the kernel's TCP, intact"
 
 dmesg | grep -E 'toe|failover|watchdog' | tail -n 12 | sed 's/^/# /'
 exit $TOE_FAILED

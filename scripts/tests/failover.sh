@@ -32,12 +32,13 @@ N=${N:-8}
 SIZE=${SIZE:-1M}
 TOE_XFER=$(resolved MODDIR "$FLAVOUR")/tools/toe-xfer || die "module build failed"
 
-# listeners ROUND BASE [COUNT]: the peer's side of a round (COUNT, by
-# default N, transfers), one log per transfer.
+# listeners ROUND BASE [COUNT [BYTES]]: the peer's side of a round (COUNT,
+# by default N, transfers of BYTES, by default SIZE), one log per transfer.
 listeners() {
+	local bytes=${4:-$SIZE}
 	echo "for i in \$(seq 0 $((${3:-$N} - 1))); do p=\$(($2 + i));" \
-		"$TOE_XFER --listen \$p --bytes $SIZE --seed \$((2000 + p))" \
-		"--expect \$((1000 + p)):$SIZE --pause-at 512K --resume-file go-$1" \
+		"$TOE_XFER --listen \$p --bytes $bytes --seed \$((2000 + p))" \
+		"--expect \$((1000 + p)):$bytes --pause-at 512K --resume-file go-$1" \
 		"> /dev/null 2> $1-\$i.log & done; wait"
 }
 
@@ -47,6 +48,7 @@ peers)
 	listeners hang 5300
 	listeners up 5400 1
 	listeners down 5410 1
+	listeners mem 5420 1 8M
 	exit 0 ;;
 guest) echo "N=$N SIZE=$SIZE sh /tests/failover-suite.sh"; exit 0 ;;
 devopts) exit 0 ;;
@@ -55,7 +57,7 @@ checks) OUT=$3 ;;
 *) die "unknown question '$WHAT' (see scripts/tests/vm.sh)" ;;
 esac
 
-plan 7 "failover host checks"
+plan 8 "failover host checks"
 
 for round in reset hang; do
 	ok=0
@@ -69,6 +71,8 @@ check "[$FLAVOUR] upload while the device hangs: the peer receives the stream in
 	peer_expected "$OUT/up-0.log"
 check "[$FLAVOUR] link down and up: the peer receives the stream intact" \
 	peer_expected "$OUT/down-0.log"
+check "[$FLAVOUR] upload under memory pressure: the peer receives the stream intact" \
+	peer_expected "$OUT/mem-0.log"
 # The device said it hangs (the property read back over QMP), twice: once
 # for the round, once for the upload.
 check "[$FLAVOUR] hang: the device was made to stop answering (read back)" \
