@@ -642,6 +642,93 @@ static void unposted_send_is_posted_again(struct kunit *test)
 	toe_move_expect_intact(test, TOE_MOVE_ON_NIC);
 }
 
+/*
+ * A segment from the server to the client, @len bytes of data at the
+ * client's rcv_nxt, with the control block tcp_v4_rcv() gives it.
+ */
+static struct sk_buff *toe_move_segment(struct sock *sk, u32 len)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	const struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	struct tcphdr *th;
+
+	skb = alloc_skb(MAX_TCP_HEADER + len, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_TCP_HEADER);
+	skb_put_zero(skb, len);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = inet->inet_dport;
+	th->dest = inet->inet_sport;
+	th->seq = htonl(tp->rcv_nxt);
+	th->ack_seq = htonl(tp->snd_una);
+	th->doff = sizeof(*th) / 4;
+	th->ack = 1;
+	th->window = htons(1024);
+	skb->protocol = htons(ETH_P_IP);
+	TCP_SKB_CB(skb)->seq = tp->rcv_nxt;
+	TCP_SKB_CB(skb)->end_seq = tp->rcv_nxt + len;
+	TCP_SKB_CB(skb)->ack_seq = tp->snd_una;
+	TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
+	return skb;
+}
+
+/*
+ * A segment that reaches the socket's backlog after the connection went
+ * to the NIC (by a path the offload could not drain) is dropped and
+ * counted; the kernel's TCP never sees it.
+ */
+static void late_segment_is_dropped(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct sk_buff *skb;
+	struct sock *sk;
+	u32 rcv_nxt;
+
+	toe_move_prepare(test);
+	sk = c->pair.client->sk;
+	KUNIT_ASSERT_EQ(test, toe_move_offload(c), 0);
+	skb = toe_move_segment(sk, 100);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	lock_sock(sk);
+	rcv_nxt = tcp_sk(sk)->rcv_nxt;
+	KUNIT_EXPECT_EQ(test, sk->sk_backlog_rcv(sk, skb), 0);
+	KUNIT_EXPECT_EQ(test, tcp_sk(sk)->rcv_nxt, rcv_nxt);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_receive_queue));
+	release_sock(sk);
+	KUNIT_EXPECT_EQ(test,
+			atomic64_read(&c->fake->priv->stats.late_segments), 1);
+	KUNIT_EXPECT_EQ(test, toe_move_upload(c), 0);
+	toe_move_expect_home(test);
+	toe_move_expect_intact(test, 0);
+}
+
+/*
+ * A generic XDP program on the interface may hold a frame back past the
+ * move (a cpumap): the move is refused, and nothing is asked of the
+ * device.
+ */
+static void xdp_program_refuses_the_move(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct net_device *netdev = c->fake->netdev;
+	struct toe_sock *ts;
+
+	toe_move_prepare(test);
+	ts = toe_sk(c->pair.client->sk);
+	/* Only its presence is looked at: no program runs here. */
+	RCU_INIT_POINTER(netdev->xdp_prog, (struct bpf_prog *)netdev);
+	KUNIT_EXPECT_EQ(test, toe_move_offload(c), -EOPNOTSUPP);
+	RCU_INIT_POINTER(netdev->xdp_prog, NULL);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_XDP);
+	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_DIVERT], 0);
+	toe_move_expect_home(test);
+	toe_move_expect_intact(test, 0);
+}
+
 static int toe_move_init(struct kunit *test)
 {
 	struct toe_move_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -682,6 +769,8 @@ static struct kunit_case toe_move_test_cases[] = {
 			 toe_bad_event_gen_params),
 	KUNIT_CASE(removal_brings_home_and_closes_the_gate),
 	KUNIT_CASE(unposted_send_is_posted_again),
+	KUNIT_CASE(late_segment_is_dropped),
+	KUNIT_CASE(xdp_program_refuses_the_move),
 	{}
 };
 

@@ -40,7 +40,7 @@ LAYERS = {
                  'toe_upload.c',
                  'toe_conn.c', 'toe_bufpool.c', 'toe_failover.c',
                  'toe_capture.c', 'toe_tcp.c', 'toe_shadow.c',
-                 'toe_state.c']),
+                 'toe_state.c', 'toe_late.c']),
     3: ('policy', ['toe_policy.h', 'toe_policy.c', 'toe_sysctl.c',
                    'toe_auto.c']),
     4: ('interfaces', ['toe_netlink.h', 'toe_netlink.c']),

@@ -107,6 +107,7 @@ struct toe_dev_stats {
 	atomic64_t refusals[TOE_NUM_REFUSALS];	/* offloads refused, by why */
 	atomic64_t nic_tx_bytes;	/* sent on the NIC, acknowledged */
 	atomic64_t nic_rx_bytes;	/* received on the NIC, placed */
+	atomic64_t late_segments;	/* for a connection on the NIC, dropped */
 };
 
 /**

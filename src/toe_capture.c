@@ -54,6 +54,7 @@ static const char *const toe_refusal_descs[TOE_NUM_REFUSALS] = {
 	[TOE_REFUSE_POLICY] = "offload refused: net.toe.mode is 0 (off)",
 	[TOE_REFUSE_NIC_FULL] = "offload refused: the NIC holds as many connections as it may",
 	[TOE_REFUSE_PERMISSION] = "offload refused: only CAP_NET_ADMIN may ask while net.toe.user_offload is 0",
+	[TOE_REFUSE_XDP] = "offload refused: an XDP program on the interface could hand the kernel a frame after the move",
 };
 
 /**

@@ -72,6 +72,7 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("watchdog_resets", watchdog),
 	TOE_DEV_STAT("nic_tx_bytes", nic_tx_bytes),
 	TOE_DEV_STAT("nic_rx_bytes", nic_rx_bytes),
+	TOE_DEV_STAT("late_segments", late_segments),
 	/* Refused offloads, by enum toe_refusal (toe_refusal_name()). */
 	TOE_DEV_STAT("refused_not_tcp", refusals[TOE_REFUSE_NOT_TCP]),
 	TOE_DEV_STAT("refused_family", refusals[TOE_REFUSE_FAMILY]),
@@ -90,8 +91,9 @@ static const struct toe_stat_desc toe_stats[] = {
 	TOE_DEV_STAT("refused_policy", refusals[TOE_REFUSE_POLICY]),
 	TOE_DEV_STAT("refused_nic_full", refusals[TOE_REFUSE_NIC_FULL]),
 	TOE_DEV_STAT("refused_permission", refusals[TOE_REFUSE_PERMISSION]),
+	TOE_DEV_STAT("refused_xdp", refusals[TOE_REFUSE_XDP]),
 };
-static_assert(TOE_NUM_REFUSALS == 18, "one refused_* counter per reason");
+static_assert(TOE_NUM_REFUSALS == 19, "one refused_* counter per reason");
 
 static void toe_get_drvinfo(struct net_device *netdev,
 			    struct ethtool_drvinfo *info)

@@ -575,14 +575,45 @@ void toe_l2_resume(struct toe_priv *priv)
 	}
 }
 
+/*
+ * Frames RPS or RFS queued on a CPU's backlog before now: wait until each
+ * backlog has taken as many as it had been given (its input_queue_head
+ * has caught up with the input_queue_tail seen here), which is how RFS
+ * itself tells that a flow's frames have gone through. Only while RPS or
+ * RFS is configured somewhere.
+ */
+static int toe_l2_drain_backlogs(unsigned long end)
+{
+#ifdef CONFIG_RPS
+	int cpu;
+
+	if (!static_branch_unlikely(&rps_needed))
+		return 0;
+	for_each_online_cpu(cpu) {
+		const struct softnet_data *sd = &per_cpu(softnet_data, cpu);
+		unsigned int tail = READ_ONCE(sd->input_queue_tail);
+
+		while ((int)(READ_ONCE(sd->input_queue_head) - tail) < 0) {
+			if (time_after(jiffies, end))
+				return -ETIMEDOUT;
+			usleep_range(100, 200);
+		}
+	}
+#endif
+	return 0;
+}
+
 /**
- * toe_l2_drain_rx() - wait until NAPI has taken what the RX ring holds.
+ * toe_l2_drain_rx() - wait until what the RX ring holds has been through
+ * the stack.
  * @priv: the device
  * @timeout: jiffies to wait at most
  *
  * Every frame the device had put in the L2 receive ring when this is
- * called reaches the kernel before it returns: after a DIVERT, the
- * frames of the connection sent before it are in the socket's backlog.
+ * called reaches the kernel's TCP before it returns, including those RPS
+ * or RFS steered to another CPU's backlog: after a DIVERT, the frames of
+ * the connection sent before it have been taken by the socket, or wait
+ * in its backlog.
  *
  * Context: process, may sleep.
  * Return: 0, or -ETIMEDOUT.
@@ -602,7 +633,7 @@ int toe_l2_drain_rx(struct toe_priv *priv, unsigned long timeout)
 			return -ETIMEDOUT;
 		usleep_range(100, 200);
 	}
-	return 0;
+	return toe_l2_drain_backlogs(end);
 }
 
 /* ---- net_device_ops ---------------------------------------------------- */

@@ -579,6 +579,9 @@ int toe_offload_to(struct sock *sk, struct toe_priv *priv, const u8 *mac,
 	    !test_bit(TOE_F_HW_UP, &priv->flags) ||
 	    !netif_running(priv->netdev))
 		return toe_refuse(ts, TOE_REFUSE_ROUTE, -ENODEV);
+	/* A cpumap could hand the kernel one of its frames after the move. */
+	if (rcu_access_pointer(priv->netdev->xdp_prog))
+		return toe_refuse(ts, TOE_REFUSE_XDP, -EOPNOTSUPP);
 	if (!mac) {
 		if (!toe_peer_mac(sk, hop))
 			return toe_refuse(ts, TOE_REFUSE_ROUTE, -EHOSTUNREACH);

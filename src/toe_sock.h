@@ -360,6 +360,9 @@ void toe_shadow_refresh(struct sock *sk, struct toe_sock *ts);
 void toe_shadow_event(struct toe_sock *ts);
 void toe_shadow_release_cb(struct sock *sk);
 
+/* toe_late.c */
+int toe_late_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+
 /* toe_tcp.c */
 void toe_tcp_quiesce(struct sock *sk);
 int toe_tcp_copy_send_queue(struct sock *sk, struct toe_buf *b, u32 snd_una,

@@ -320,6 +320,7 @@ static void toe_sock_detach(struct sock *sk, struct toe_sock *ts)
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, NULL);
 	WRITE_ONCE(sk->sk_prot, ts->sk_proto);
+	sk->sk_backlog_rcv = ts->sk_proto->backlog_rcv;
 	if (sk->sk_socket && ts->sk_ops)
 		WRITE_ONCE(sk->sk_socket->ops, ts->sk_ops);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -458,6 +459,8 @@ static void toe_sock_install(struct sock *sk, struct toe_sock *ts, int fam)
 	write_lock_bh(&sk->sk_callback_lock);
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, ts);
 	WRITE_ONCE(sk->sk_prot, &toe_prots[fam]);
+	/* Segments a move leaves in the backlog (toe_late.c). */
+	sk->sk_backlog_rcv = toe_late_backlog_rcv;
 	write_unlock_bh(&sk->sk_callback_lock);
 }
 

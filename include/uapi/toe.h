@@ -82,6 +82,7 @@ enum toe_refusal {
 	TOE_REFUSE_PERMISSION,	/* asked without CAP_NET_ADMIN, and
 				 * net.toe.user_offload is 0
 				 */
+	TOE_REFUSE_XDP,		/* an XDP program on the interface */
 	TOE_NUM_REFUSALS
 };
 
@@ -105,6 +106,7 @@ enum toe_refusal {
 	[TOE_REFUSE_POLICY] = "policy",				\
 	[TOE_REFUSE_NIC_FULL] = "nic_full",			\
 	[TOE_REFUSE_PERMISSION] = "permission",			\
+	[TOE_REFUSE_XDP] = "xdp",				\
 }
 
 /* What brought a connection home (toe_info.last_upload_reason). */

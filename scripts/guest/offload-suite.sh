@@ -26,7 +26,7 @@ LOSSY_XFER=${LOSSY_XFER:-16M}
 LOSSY_CYCLES=${LOSSY_CYCLES:-50}
 # Each way on each transfer the NIC asks back.
 ASK_XFER=${ASK_XFER:-4M}
-toe_plan 51
+toe_plan 55
 
 # bytes N[K|M|G] -> N in bytes (for the TOE_INFO checks).
 bytes() {
@@ -188,6 +188,24 @@ unread=$(sed -n 's/^toe-xfer: unread after a move: at most \([0-9]*\) bytes$/\1/
 echo "GUEST_UNREAD_MAX ${unread:-none} (tcp_rmem[2] $rmem_max)"
 [ -n "$unread" ] && [ "$unread" -le $((rmem_max + (4 << 20))) ]
 log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves: unread data within tcp_rmem[2] and a ring"
+
+# The same moves with RPS and RFS steering the interface's frames to
+# both CPUs' backlogs, which a divert drains too (toe_l2_drain_rx()): a
+# frame still queued there at the commit would reach the kernel's TCP
+# after the move.
+rps=/sys/class/net/$(toe_dev)/queues/rx-0
+echo 3 > $rps/rps_cpus && echo 4096 > $rps/rps_flow_cnt &&
+	echo 4096 > /proc/sys/net/core/rps_sock_flow_entries
+[ "$(cat $rps/rps_cpus)" = 3 ] && [ "$(cat $rps/rps_flow_cnt)" = 4096 ]
+log_test $? "RPS and RFS on the interface: rps_cpus 3, rps_flow_cnt 4096 read back"
+xfer "IPv4 $MOVE_XFER each way, $MOVES moves, RPS and RFS on" $TOE_PEER_V4:5019 \
+	"$MOVE_XFER" "$MOVE_XFER" 53 54 --offload-at 1M --cycles $cycles \
+	--cycle-every $(( ($(bytes "$MOVE_XFER") - (2 << 20)) / MOVES ))
+[ "$(info_field offloads)" = $cycles ] && [ "$(info_field uploads)" = $cycles ]
+log_test $? "IPv4 $MOVE_XFER each way, $MOVES moves, RPS and RFS on: TOE_INFO counts $cycles offloads and uploads"
+echo 0 > $rps/rps_cpus
+echo 0 > $rps/rps_flow_cnt
+echo 0 > /proc/sys/net/core/rps_sock_flow_entries
 
 # wait_listening PORT: until a local listener is on PORT (5 s at most),
 # not a guessed half second.

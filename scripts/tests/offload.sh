@@ -90,6 +90,7 @@ peers)
 	listen 5016 "$IO_XFER" 5056 5046 1M rx6
 	listen 5017 "$IO_XFER" 5057 5047 1M rx7
 	listen 5018 "$MOVE_XFER" 52 51 "$MOVE_XFER" rx8 "--fin-last --rate-bins 100"
+	listen 5019 "$MOVE_XFER" 54 53 "$MOVE_XFER" rps --fin-last
 	for i in 1 2 3 4 5 6 7; do
 		listen $((5020 + i)) "$ASK_XFER" $((70 + i)) $((60 + i)) "$ASK_XFER" rq$i --fin-last
 	done
@@ -108,7 +109,7 @@ checks) OUT=$3 ;;
 *) die "unknown question '$WHAT' (see scripts/tests/vm.sh)" ;;
 esac
 
-plan 22 "offload host checks"
+plan 23 "offload host checks"
 intact rx1 "IPv4 $XFER out, $PEER_XFER in, moved: the peer receives the guest's stream intact"
 intact rx2 "IPv6 $XFER out, $PEER_XFER in, moved: the peer receives the guest's stream intact"
 intact rx3 "IPv4 $SHUT_XFER, home at shutdown: the peer receives the stream intact"
@@ -122,6 +123,7 @@ n=$(peer_retrans "$OUT/rx8.log")
 echo "peer retransmitted ${n:-?} segments over $MOVES moves" \
 	"($(awk -v n="${n:-0}" -v m="$MOVES" 'BEGIN { printf "%.3f", n / m }') per move)" |
 	tee "$OUT/retrans-per-move.txt" >&2
+intact rps "$MOVES moves, RPS and RFS on: the peer receives the guest's stream intact"
 for i in 1 2 3 4 5 6 7; do
 	intact rq$i "NIC asks for it back (reason $i): the peer receives the stream intact"
 done
