@@ -232,7 +232,10 @@ struct toe_cmd {
 	__le16 opcode;		/* TOE_CMD_* */
 	__le16 flags;		/* 0 (reserved) */
 	__le32 tag;		/* driver's cookie, echoed in the event */
-	__le64 handle;		/* host's handle, opaque to the device */
+	__le64 handle;		/* host's handle, opaque to the device; a
+				 * command about a connection must carry the
+				 * one DIVERT gave its slot (else NOENT)
+				 */
 	__le32 conn_id;		/* device's connection id or TOE_CONN_NONE */
 	__le32 payload_len;	/* bytes at payload_addr, <= TOE_CMD_MAX_PAYLOAD */
 	union {

@@ -1112,6 +1112,15 @@ enum toe_status toe_offload_cmd(TOEPCIState *s, const struct toe_cmd *cmd,
         c->phase == TOE_SLOT_RELEASING) {
         return TOE_STS_NOENT;
     }
+    /*
+     * A slot is given again after its connection closed: a command that
+     * names it with another handle is about the connection it had before,
+     * and must not reach the one it has now.
+     */
+    if (c->handle != le64_to_cpu(cmd->handle)) {
+        trace_toe_cmd_stale(*conn_id, le64_to_cpu(cmd->handle), c->handle);
+        return TOE_STS_NOENT;
+    }
     switch (opcode) {
     case TOE_CMD_OFFLOAD:
         return toe_cmd_offload(o, c, addr, len);

@@ -18,6 +18,7 @@
 #define STATE_BUF    0x520000        /* UPLOAD writes the state here */
 #define RX_BUFS      0x530000        /* L2 RX buffers, BUF_STRIDE apart */
 #define STATUS_BUF   0x528000        /* struct toe_conn_status */
+#define HANDLE       0xabc0          /* the host handle of every DIVERT */
 
 #define ISS          1000u           /* our snd_una at offload */
 #define IRS          5000u           /* our rcv_nxt at offload */
@@ -145,13 +146,14 @@ static struct toe_evt wait_evt(Off *o, uint16_t type)
 }
 
 /* Run one command and return its status; *ev gets the completion. */
-static uint32_t cmd(Off *o, uint16_t opcode, uint32_t conn_id, uint32_t len,
-                    uint64_t addr_or_arg, struct toe_evt *ev)
+static uint32_t cmd_handle(Off *o, uint16_t opcode, uint64_t handle,
+                           uint32_t conn_id, uint32_t len,
+                           uint64_t addr_or_arg, struct toe_evt *ev)
 {
     struct toe_cmd c = {
         .opcode = cpu_to_le16(opcode),
         .tag = cpu_to_le32(o->cmd_idx),
-        .handle = cpu_to_le64(0xabc0),
+        .handle = cpu_to_le64(handle),
         .conn_id = cpu_to_le32(conn_id),
         .payload_len = cpu_to_le32(len),
         .payload_addr = cpu_to_le64(addr_or_arg),
@@ -169,6 +171,13 @@ static uint32_t cmd(Off *o, uint16_t opcode, uint32_t conn_id, uint32_t len,
         *ev = e;
     }
     return le32_to_cpu(e.status);
+}
+
+/* cmd_handle() with the handle every connection here is diverted with. */
+static uint32_t cmd(Off *o, uint16_t opcode, uint32_t conn_id, uint32_t len,
+                    uint64_t addr_or_arg, struct toe_evt *ev)
+{
+    return cmd_handle(o, opcode, HANDLE, conn_id, len, addr_or_arg, ev);
 }
 
 static void make_tuple(Off *o, struct toe_tuple *tp)
@@ -439,7 +448,7 @@ static void lifecycle(int family)
     g_assert_cmpuint(offload(&o, id), ==, TOE_STS_OK);
     e = wait_evt(&o, TOE_EVT_RECV);
     g_assert_cmpuint(le32_to_cpu(e.conn_id), ==, id);
-    g_assert_cmphex(le64_to_cpu(e.handle), ==, 0xabc0);
+    g_assert_cmphex(le64_to_cpu(e.handle), ==, HANDLE);
     g_assert_cmpuint(le32_to_cpu(e.value), ==, IRS + 100);
     qtest_memread(o.t.qts, RCV_BUF, got, 100);
     g_assert(!memcmp(got, data, 100));
@@ -653,6 +662,21 @@ static void test_bad_offload_commands(void)
                      TOE_STS_INVAL);
     g_assert_cmpuint(cmd(&o, TOE_CMD_UPLOAD, id, 8, STATE_BUF, NULL), ==,
                      TOE_STS_INVAL);
+
+    /*
+     * A command that names the slot with another handle is about the
+     * connection the slot had before: it reaches nothing.
+     */
+    g_assert_cmpuint(cmd_handle(&o, TOE_CMD_SET_OPTS, HANDLE + 1, id, 0,
+                                TOE_OPTS_NODELAY, NULL), ==, TOE_STS_NOENT);
+    g_assert_cmpuint(cmd_handle(&o, TOE_CMD_RECV_FREED, HANDLE + 1, id, 0,
+                                4096, NULL), ==, TOE_STS_NOENT);
+    g_assert_cmpuint(cmd_handle(&o, TOE_CMD_UPLOAD, HANDLE + 1, id,
+                                TOE_CONN_STATE_SIZE, STATE_BUF, NULL), ==,
+                     TOE_STS_NOENT);
+    g_assert_cmpuint(cmd_handle(&o, TOE_CMD_ABORT, 0, id, 0, 0, NULL), ==,
+                     TOE_STS_NOENT);
+
     peer_send(&o, TH_ACK | TH_PSH, ISS, (const uint8_t *)"hello", 5, frame);
     g_assert(peer_recv(&o, &s));
     g_assert_cmpuint(s.ack, ==, IRS + 5);
