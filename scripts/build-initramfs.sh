@@ -12,7 +12,10 @@ FLAVOUR=${1:-base}
 MODDIR=$(bash "$TOE_ROOT/scripts/build-module.sh" "$FLAVOUR")
 KDIR=$(bash "$TOE_ROOT/scripts/build-kernel.sh" "$FLAVOUR")
 
-BINS=(/bin/busybox /usr/bin/netperf /usr/bin/netserver /usr/sbin/ethtool /usr/bin/ss /usr/bin/nstat)
+# iproute2's ip (as /usr/bin/ip: busybox's, first in PATH, cannot move
+# a device to another namespace).
+BINS=(/bin/busybox /usr/bin/netperf /usr/bin/netserver /usr/sbin/ethtool /usr/bin/ss /usr/bin/nstat
+	/bin/ip)
 KEY=$(input_hash "$MODDIR/toe.ko" "$MODDIR/toe_kunit.ko" "$MODDIR/tools/toe-xfer" \
 	"$MODDIR/tools/toectl" "$MODDIR/tools/toe-preload.so" \
 	"$TOE_ROOT/scripts/guest" "$TOE_ROOT/scripts/build-initramfs.sh" \

@@ -48,11 +48,12 @@ HOST_TESTS=(
 )
 # One boot of the VM per flavour for every suite that runs on the NIC's
 # default properties, one for those that need others (scripts/tests/vm.sh).
-# Debug first: its long boot is the one the host tests share.
+# Debug first: its long boot is the one the host tests share. remove goes
+# last: it takes the device away (and finds it again).
 VM_TESTS=(
-	"vm.sh debug kunit l2 offload failover policy:main"
+	"vm.sh debug kunit l2 offload failover policy:main remove"
 	"vm.sh debug exceptions policy:capacity"
-	"vm.sh base kunit l2 offload failover policy:main"
+	"vm.sh base kunit l2 offload failover policy:main remove"
 	"vm.sh base exceptions policy:capacity"
 )
 passed=0 failed=0 skipped=0

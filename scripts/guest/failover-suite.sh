@@ -189,23 +189,9 @@ ended_home() {
 # state, and the upload returns success (toe_failover_wait()).
 paused_on_nic 5400 up
 echo "TOE_HANG 1"
-# Hung once it takes nothing: the command watchdog posts a NOP every
-# 0.5 s while a connection is on the NIC, so cmd_completed stops moving.
 # (The host sets the hang over QMP when it reads the line above, which
 # has taken more than a second; a fixed wait let the upload go first.)
-read -r t0 x < /proc/uptime
-last=$(ethtool_stat "$DEV" cmd_completed)
-for i in $(seq 40); do
-	sleep 0.25
-	read -r t x < /proc/uptime
-	now=$(ethtool_stat "$DEV" cmd_completed)
-	if [ "$now" != "$last" ]; then
-		last=$now t0=$t
-	elif [ "$(echo "$t0 $t" | awk '{ print ($2 - $1 >= 1.2) }')" = 1 ]; then
-		break
-	fi
-done
-echo "# upload: no command completed for $(echo "$t0 $t" | awk '{ printf "%.1f", $2 - $1 }') s"
+toe_wait_hung "$DEV" 1.2
 rc=0
 toectl upload --port 5400 || rc=1
 touch /tmp/go-up
@@ -243,11 +229,16 @@ log_test $? "link down, then up: the stream goes on on the kernel's TCP, intact"
 # stream ends intact.
 paused_on_nic 5420 mem 8M
 echo "TOE_FAULTS 1000 0 0"
-sleep 1
+# Set over QMP once the host reads the line (a second or more): until
+# then the peer answers.
+rc=1
+for i in $(seq 30); do
+	ping -c1 -W1 $TOE_PEER_V4 > /dev/null 2>&1 || { rc=0; break; }
+	sleep 0.5
+done
 touch /tmp/go-mem
 sleep 2
 mem=$(sysctl -n net.ipv4.tcp_mem)
-rc=0
 sysctl -qw net.ipv4.tcp_mem="1 1 1" || rc=1
 toectl upload --port 5420 || rc=1
 sysctl -qw net.ipv4.tcp_mem="$mem"

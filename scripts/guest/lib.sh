@@ -98,6 +98,29 @@ ethtool_stat() {
 	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
 }
 
+# toe_wait_hung DEV SECONDS: wait (10 s at most) until the device has
+# completed no command for SECONDS: hung. While a connection is on the
+# NIC the command watchdog posts a NOP every 0.5 s, so cmd_completed stops
+# moving only when the device stops answering (the watchdog resets it
+# after 2 s of that). Prints how long it saw it still.
+toe_wait_hung() {
+	local t0 t x last now i
+	read -r t0 x < /proc/uptime
+	t=$t0
+	last=$(ethtool_stat "$1" cmd_completed)
+	for i in $(seq 40); do
+		sleep 0.25
+		read -r t x < /proc/uptime
+		now=$(ethtool_stat "$1" cmd_completed)
+		if [ "$now" != "$last" ]; then
+			last=$now t0=$t
+		elif [ "$(echo "$t0 $t $2" | awk '{ print ($2 - $1 >= $3) }')" = 1 ]; then
+			break
+		fi
+	done
+	echo "# no command completed for $(echo "$t0 $t" | awk '{ printf "%.1f", $2 - $1 }') s"
+}
+
 # toe_kmemleak_scan: under the debug flavour, ask kmemleak now and print
 # KMEMLEAK_REPORTS=N; the host checks it (check_kmemleak). Objects must be
 # 5 s old to be reported: a scan takes about 20 s in the debug guest, so

@@ -1,0 +1,66 @@
+#!/bin/bash
+# remove.sh FLAVOUR [QUESTION...] - the device goes away from under N
+# connections on the NIC (issue 19): the interface goes down, the PCI
+# function is removed through sysfs, the same with the device hung, and
+# the network namespace the connections and the device live in goes.
+#
+# scripts/guest/remove-suite.sh in the VM, with N toe-xfer listeners per
+# round on the peer. Run alone (remove.sh base), it boots the VM for
+# itself (scripts/tests/vm.sh); make check runs it last in the main boot,
+# asking it the questions vm.sh lists. After the boot it checks from the
+# peer's side that every stream of the first three rounds arrived intact,
+# and that the peer's own TCP reset nothing, the namespace's connections
+# included.
+#
+# Sizes (make check / debug / make soak, TOE_SOAK=1): N 50 / 10 / 50
+# connections per round, SIZE 1M each way per transfer.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+FLAVOUR=${1:-base}
+WHAT=${2:-run}
+[ "$WHAT" = run ] && exec bash "$(dirname "$0")/vm.sh" "$FLAVOUR" remove
+[ "$FLAVOUR" = debug ] && [ "${TOE_SOAK:-0}" != 1 ] && N=${N:-10}
+N=${N:-50}
+SIZE=${SIZE:-1M}
+TOE_XFER=$(resolved MODDIR "$FLAVOUR")/tools/toe-xfer || die "module build failed"
+
+# listeners ROUND BASE: the peer's side of a round, one log per transfer.
+# Rounds are named rm-*: the go files and logs of a boot are shared.
+listeners() {
+	echo "for i in \$(seq 0 $((N - 1))); do p=\$(($2 + i));" \
+		"$TOE_XFER --listen \$p --bytes $SIZE --seed \$((2000 + p))" \
+		"--expect \$((1000 + p)):$SIZE --pause-at 512K --resume-file go-$1" \
+		"> /dev/null 2> $1-\$i.log & done; wait"
+}
+
+case $WHAT in
+peers)
+	listeners rm-down 6000
+	listeners rm-pci 6100
+	listeners rm-hung 6200
+	listeners rm-netns 6300
+	exit 0 ;;
+guest) echo "N=$N SIZE=$SIZE sh /tests/remove-suite.sh"; exit 0 ;;
+devopts) exit 0 ;;
+timeout) echo 900; exit 0 ;;
+checks) OUT=$3 ;;
+*) die "unknown question '$WHAT' (see scripts/tests/vm.sh)" ;;
+esac
+
+plan 5 "remove host checks"
+for round in rm-down rm-pci rm-hung; do
+	ok=0
+	for i in $(seq 0 $((N - 1))); do
+		peer_expected "$OUT/$round-$i.log" && ok=$((ok + 1))
+	done
+	[ $ok = "$N" ]
+	log_test $? "[$FLAVOUR] $round: the peer receives all $N of the guest's streams intact ($ok)"
+done
+B=$OUT/nstat-remove-begin.txt E=$OUT/nstat-remove-end.txt
+check "[$FLAVOUR] remove: peer's nstat: no connection reset, the namespace's included" \
+	nstat_zero_delta "$B" "$E" TcpEstabResets TcpExtTCPAbortOnData \
+	TcpExtTCPAbortOnClose TcpExtTCPAbortOnTimeout
+check_kernel_log "$OUT/remove.console" "$FLAVOUR remove" slice
+exit $TOE_FAILED
