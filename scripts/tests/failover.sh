@@ -33,13 +33,9 @@ SIZE=${SIZE:-1M}
 TOE_XFER=$(resolved MODDIR "$FLAVOUR")/tools/toe-xfer || die "module build failed"
 
 # listeners ROUND BASE [COUNT [BYTES]]: the peer's side of a round (COUNT,
-# by default N, transfers of BYTES, by default SIZE), one log per transfer.
+# by default N, transfers of BYTES, by default SIZE).
 listeners() {
-	local bytes=${4:-$SIZE}
-	echo "for i in \$(seq 0 $((${3:-$N} - 1))); do p=\$(($2 + i));" \
-		"$TOE_XFER --listen \$p --bytes $bytes --seed \$((2000 + p))" \
-		"--expect \$((1000 + p)):$bytes --pause-at 512K --resume-file go-$1" \
-		"> /dev/null 2> $1-\$i.log & done; wait"
+	paused_listeners "$1" "$2" "${3:-$N}" "${4:-$SIZE}"
 }
 
 case $WHAT in
@@ -59,14 +55,8 @@ esac
 
 plan 8 "failover host checks"
 
-for round in reset hang; do
-	ok=0
-	for i in $(seq 0 $((N - 1))); do
-		peer_expected "$OUT/$round-$i.log" && ok=$((ok + 1))
-	done
-	[ $ok = "$N" ]
-	log_test $? "[$FLAVOUR] $round: the peer receives all $N of the guest's streams intact ($ok)"
-done
+round_intact "$FLAVOUR" "$OUT" reset "$N"
+round_intact "$FLAVOUR" "$OUT" hang "$N"
 check "[$FLAVOUR] upload while the device hangs: the peer receives the stream intact" \
 	peer_expected "$OUT/up-0.log"
 check "[$FLAVOUR] link down and up: the peer receives the stream intact" \
@@ -82,9 +72,7 @@ check "[$FLAVOUR] hang: the device was made to stop answering (read back)" \
 # order, which the peer may have seen SACKed: counted and printed, as are
 # the peer's retransmissions; no connection may have been reset.
 B=$OUT/nstat-failover-begin.txt E=$OUT/nstat-failover-end.txt
-check "[$FLAVOUR] failover: peer's nstat: no connection reset" \
-	nstat_zero_delta "$B" "$E" TcpEstabResets TcpExtTCPAbortOnData \
-	TcpExtTCPAbortOnClose TcpExtTCPAbortOnTimeout
+check_no_reset "$FLAVOUR" "$OUT" failover
 echo "peer: $(for c in TcpRetransSegs TcpExtTCPTimeouts TcpExtPAWSEstab \
 	TcpExtTCPSACKReneging TcpOutRsts; do
 	printf '%s=%s ' $c "$(nstat_delta "$B" "$E" $c)"; done)" |

@@ -90,6 +90,37 @@ nstat_get() {
 	awk -v n="$2" '$1 == n { print $2 }' "$1"
 }
 
+# paused_listeners ROUND BASE COUNT BYTES: the peer's side of a round of
+# COUNT transfers of BYTES each way to ports BASE.. (seed port + 2000 out,
+# port + 1000 expected in), paused at 512K until the file go-ROUND; one
+# log per transfer, ROUND-i.log. Prints the peer command. Needs TOE_XFER.
+paused_listeners() {
+	echo "for i in \$(seq 0 $(($3 - 1))); do p=\$(($2 + i));" \
+		"$TOE_XFER --listen \$p --bytes $4 --seed \$((2000 + p))" \
+		"--expect \$((1000 + p)):$4 --pause-at 512K --resume-file go-$1" \
+		"> /dev/null 2> $1-\$i.log & done; wait"
+}
+
+# round_intact FLAVOUR OUT ROUND COUNT: one check, that the peer's logs of
+# the round's COUNT transfers all say the stream came intact.
+round_intact() {
+	local ok=0 i
+	for i in $(seq 0 $(($4 - 1))); do
+		peer_expected "$2/$3-$i.log" && ok=$((ok + 1))
+	done
+	[ $ok = "$4" ]
+	log_test $? "[$1] $3: the peer receives all $4 of the guest's streams intact ($ok)"
+}
+
+# check_no_reset FLAVOUR OUT SUITE: one check, that the peer's TCP reset
+# no connection during the suite (its nstat before and after).
+check_no_reset() {
+	check "[$1] $3: peer's nstat: no connection reset" \
+		nstat_zero_delta "$2/nstat-$3-begin.txt" "$2/nstat-$3-end.txt" \
+		TcpEstabResets TcpExtTCPAbortOnData TcpExtTCPAbortOnClose \
+		TcpExtTCPAbortOnTimeout
+}
+
 # nstat_zero_delta BEFORE AFTER COUNTER...: the peer's counters were taken
 # at both times and no COUNTER moved between them.
 nstat_zero_delta() {
