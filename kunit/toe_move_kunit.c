@@ -123,14 +123,16 @@ static void toe_move_prepare(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, toe_move_settled(c));
 }
 
+/* The peer's MAC address the moves name. */
+static const u8 toe_move_mac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
 static int toe_move_offload(struct toe_move_ctx *c)
 {
-	static const u8 mac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 	struct sock *sk = c->pair.client->sk;
 	int err;
 
 	lock_sock(sk);
-	err = toe_offload_to(sk, c->fake->priv, mac, 0);
+	err = toe_offload_to(sk, c->fake->priv, toe_move_mac, 0);
 	release_sock(sk);
 	return err;
 }
@@ -729,6 +731,39 @@ static void xdp_program_refuses_the_move(struct kunit *test)
 	toe_move_expect_intact(test, 0);
 }
 
+/*
+ * A window promised to the peer that the largest receive ring cannot
+ * hold: the engine would have to move its right edge left. The move is
+ * refused before anything is asked of the device.
+ */
+static void window_past_the_largest_ring_refuses_the_move(struct kunit *test)
+{
+	struct toe_move_ctx *c = test->priv;
+	struct tcp_sock *tp;
+	struct toe_sock *ts;
+	struct sock *sk;
+	u32 wnd, wup;
+
+	toe_move_prepare(test);
+	sk = c->pair.client->sk;
+	tp = tcp_sk(sk);
+	ts = toe_sk(sk);
+	lock_sock(sk);
+	wnd = tp->rcv_wnd;
+	wup = tp->rcv_wup;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->rcv_wnd = 4 << 20;
+	KUNIT_EXPECT_EQ(test, toe_offload_to(sk, c->fake->priv, toe_move_mac, 0),
+			-ENOBUFS);
+	tp->rcv_wnd = wnd;
+	tp->rcv_wup = wup;
+	release_sock(sk);
+	KUNIT_EXPECT_EQ(test, ts->info.last_refusal, TOE_REFUSE_QUEUED);
+	KUNIT_EXPECT_EQ(test, c->fake->calls[TOE_FAKE_DIVERT], 0);
+	toe_move_expect_home(test);
+	toe_move_expect_intact(test, 0);
+}
+
 static int toe_move_init(struct kunit *test)
 {
 	struct toe_move_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -771,6 +806,7 @@ static struct kunit_case toe_move_test_cases[] = {
 	KUNIT_CASE(unposted_send_is_posted_again),
 	KUNIT_CASE(late_segment_is_dropped),
 	KUNIT_CASE(xdp_program_refuses_the_move),
+	KUNIT_CASE(window_past_the_largest_ring_refuses_the_move),
 	{}
 };
 

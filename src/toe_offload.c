@@ -226,6 +226,13 @@ static int toe_offload_prepare(struct toe_sock *ts, struct toe_tcb *tcb,
 		return toe_refuse_queued(ts, "send ring past the largest",
 					 tcb->write_seq - tcb->snd_una,
 					 -ENOBUFS);
+	/*
+	 * The window the kernel promised must fit the largest receive ring:
+	 * a smaller one would move its right edge left (invariant 3).
+	 */
+	if (toe_rcv_ring_need(tcb) > TOE_SOCK_BUF_MAX)
+		return toe_refuse_queued(ts, "receive ring for the window promised",
+					 toe_rcv_ring_need(tcb), -ENOBUFS);
 	/* Beyond the largest ring the engine holds the excess. */
 	if (toe_buf_alloc(ts->priv, &ts->snd, tcb->snd_una,
 			  tcb->write_seq - tcb->snd_una))
@@ -373,7 +380,12 @@ static int toe_offload_commit(struct toe_sock *ts, const u8 *mac,
 		goto out;
 	}
 	need = toe_rcv_ring_need(&tcb);
-	if (need > ts->rcv.size && ts->rcv.size < TOE_SOCK_BUF_MAX) {
+	if (need > TOE_SOCK_BUF_MAX) {
+		err = toe_refuse_queued(ts, "receive ring for the window promised",
+					need, -ENOBUFS);
+		goto out;
+	}
+	if (need > ts->rcv.size) {
 		/* The backlog's ACKs promised a larger window: a larger ring. */
 		toe_buf_free(ts->priv, &ts->rcv);
 		if (toe_buf_alloc(ts->priv, &ts->rcv, tcb.rcv_nxt, need)) {
