@@ -125,7 +125,7 @@ toe-xfer --connect $TOE_PEER_V4:5002 --bytes "$SIDE_XFER" --seed 3 --progress /t
 	--expect 4:"$SIDE_XFER" > /dev/null 2> /tmp/rx2.err &
 xpid=$!
 rc=1
-if wait_progress /tmp/p2 1048576 && rmmod toe; then
+if wait_progress /tmp/p2 1048576 && toe_rmmod; then
 	sleep 1
 	toe_load && wait $xpid && intact /tmp/rx2.err 4 && rc=0
 fi
@@ -169,7 +169,7 @@ done
 # insmod/rmmod cycles: under the debug flavour kmemleak checks them.
 rc=0
 for i in 1 2 3 4 5; do
-	rmmod toe && toe_load || { rc=1; break; }
+	toe_rmmod && toe_load || { rc=1; break; }
 done
 toe_wait_peer && ping -c1 -W2 $TOE_PEER_V4 >/dev/null || rc=1
 log_test $rc "5 rmmod/insmod cycles leave a working NIC"

@@ -98,6 +98,24 @@ ethtool_stat() {
 	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
 }
 
+# toe_rmmod: rmmod toe, once nothing holds it. A socket that had the
+# toe ULP holds the module until it is destroyed, after its close has
+# run its course (the KUnit suites' sockets, closing, among them): wait
+# up to 30 s for the count to drop. If it cannot, say what holds it.
+toe_rmmod() {
+	local i
+	for i in $(seq 150); do
+		[ "$(awk '$1 == "toe" { print $3 }' /proc/modules)" = 0 ] && break
+		sleep 0.2
+	done
+	rmmod toe && return 0
+	{
+		grep '^toe ' /proc/modules
+		ss -tanie | grep -B1 'tcp-ulp-toe'
+	} | sed 's/^/# holds toe: /'
+	return 1
+}
+
 # toe_wait_hung DEV SECONDS: wait (10 s at most) until the device has
 # completed no command for SECONDS: hung. While a connection is on the
 # NIC the command watchdog posts a NOP every 0.5 s, so cmd_completed stops
